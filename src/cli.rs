@@ -1,0 +1,86 @@
+//! The `fanfare` command line. `main.rs` only calls [`run`].
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::startup::{Application, BuildOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fanfare",
+    version,
+    about = "Contests and promotions on Facebook pages, with a social CRM."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve HTTP (and run job workers unless --no-worker). The default.
+    Serve {
+        /// Run HTTP only; job workers run elsewhere (`fanfare worker`).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Create the database when missing, apply pending migrations, and exit.
+    Migrate,
+    /// Run job workers without HTTP.
+    Worker {
+        /// Number of workers (default: worker.concurrency).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    crate::telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
+            Command::Serve { no_worker } => serve(settings, !no_worker).await,
+            Command::Migrate => migrate(settings).await,
+            Command::Worker { concurrency } => worker(settings, concurrency).await,
+        }
+    })
+}
+
+async fn serve(settings: Settings, workers: bool) -> anyhow::Result<()> {
+    let app = Application::build_with(settings, BuildOptions { workers }).await?;
+    tracing::info!(url = %app.public_url(), "Fanfare is listening");
+    app.run_until_stopped().await?;
+    tracing::info!("Fanfare stopped");
+    Ok(())
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let applied =
+        tokio::task::spawn_blocking(move || crate::db::prepare(&settings.database)).await??;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for v in applied {
+            println!("applied {v}");
+        }
+    }
+    Ok(())
+}
+
+async fn worker(mut settings: Settings, concurrency: Option<usize>) -> anyhow::Result<()> {
+    let count = concurrency.unwrap_or(settings.worker.concurrency).max(1);
+    settings.worker.concurrency = count;
+    // Workers need no listener: bind an ephemeral port on loopback that nothing uses.
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    let app = Application::build_with(settings, BuildOptions { workers: false }).await?;
+    let pool = crate::startup::start_workers(app.state(), count);
+    tracing::info!(count, "job workers running; Ctrl-C to stop");
+    tokio::signal::ctrl_c().await?;
+    pool.stop().await;
+    Ok(())
+}

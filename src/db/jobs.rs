@@ -1,0 +1,195 @@
+//! The job queue table. Claiming happens inside the transaction that runs the job
+//! (`FOR UPDATE SKIP LOCKED`), so a job is never run twice at the same time and a
+//! crash releases it. Finished jobs are deleted; dead ones stay visible.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::jobs;
+
+/// The channel workers LISTEN on; enqueueing NOTIFYs it (delivered at commit).
+pub const CHANNEL: &str = "fanfare_jobs";
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub state: String,
+    pub priority: i16,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub dedupe_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = jobs)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub priority: i16,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub dedupe_key: Option<String>,
+}
+
+impl NewJob {
+    pub fn new(kind: &str, payload: serde_json::Value, max_attempts: i32) -> NewJob {
+        NewJob {
+            kind: kind.to_string(),
+            payload,
+            priority: 0,
+            max_attempts,
+            run_at: Utc::now(),
+            dedupe_key: None,
+        }
+    }
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+    pub fn at(mut self, run_at: DateTime<Utc>) -> Self {
+        self.run_at = run_at;
+        self
+    }
+}
+
+/// Queues a job in the caller's transaction. Returns `None` when a queued job with
+/// the same dedupe key already exists.
+pub fn enqueue(conn: &mut PgConnection, job: &NewJob) -> QueryResult<Option<i64>> {
+    let id = diesel::insert_into(jobs::table)
+        .values(job)
+        .on_conflict_do_nothing()
+        .returning(jobs::id)
+        .get_result::<i64>(conn)
+        .optional()?;
+    notify(conn)?;
+    Ok(id)
+}
+
+pub fn enqueue_many(conn: &mut PgConnection, new_jobs: &[NewJob]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in new_jobs.chunks(5000) {
+        n += diesel::insert_into(jobs::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    notify(conn)?;
+    Ok(n)
+}
+
+/// Wakes listening workers once the surrounding transaction commits.
+pub fn notify(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Locks up to `limit` ready jobs for the current transaction.
+pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::state.eq("queued"))
+        .filter(jobs::run_at.le(diesel::dsl::now))
+        .order((jobs::priority.desc(), jobs::run_at, jobs::id))
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select(Job::as_select())
+        .load(conn)
+}
+
+pub fn complete(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(jobs::table.filter(jobs::id.eq_any(ids))).execute(conn)
+}
+
+/// Records a failed attempt: reschedules at `retry_at`, or dead-letters the job.
+pub fn fail(
+    conn: &mut PgConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    let error: String = error.chars().take(2000).collect();
+    let target = jobs::table.find(id);
+    match retry_at {
+        Some(at) => diesel::update(target)
+            .set((
+                jobs::attempts.eq(jobs::attempts + 1),
+                jobs::last_error.eq(error),
+                jobs::run_at.eq(at),
+                jobs::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                jobs::attempts.eq(jobs::attempts + 1),
+                jobs::last_error.eq(error),
+                jobs::state.eq("dead"),
+                jobs::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Puts a dead job back in the queue with a fresh attempt budget.
+pub fn retry_dead(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(jobs::table.find(id).filter(jobs::state.eq("dead")))
+        .set((
+            jobs::state.eq("queued"),
+            jobs::attempts.eq(0),
+            jobs::run_at.eq(diesel::dsl::now),
+            jobs::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    if n > 0 {
+        notify(conn)?;
+    }
+    Ok(n > 0)
+}
+
+pub fn dead(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::state.eq("dead"))
+        .order(jobs::updated_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Job> {
+    jobs::table.find(id).select(Job::as_select()).first(conn)
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Depth {
+    /// Queued and due now.
+    pub ready: i64,
+    /// Queued for later (retry backoff or scheduled).
+    pub scheduled: i64,
+    pub dead: i64,
+}
+
+pub fn depth(conn: &mut PgConnection) -> QueryResult<Depth> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let (ready, scheduled, dead) = jobs::table
+        .select((
+            sql::<BigInt>("count(*) FILTER (WHERE state = 'queued' AND run_at <= now())"),
+            sql::<BigInt>("count(*) FILTER (WHERE state = 'queued' AND run_at > now())"),
+            sql::<BigInt>("count(*) FILTER (WHERE state = 'dead')"),
+        ))
+        .first::<(i64, i64, i64)>(conn)?;
+    Ok(Depth {
+        ready,
+        scheduled,
+        dead,
+    })
+}

@@ -1,0 +1,324 @@
+//! Webhook ingest with group commit.
+//!
+//! The route verifies the signature, then hands the raw delivery to the
+//! [`Ingestor`] and waits. Writer tasks take every delivery that is waiting (up to
+//! `ingest.max_batch`), store them all in **one** transaction (deliveries, their
+//! events, one job per event) and commit once; only then is each waiting request
+//! answered. One fsync serves the whole group, so throughput is no longer capped by
+//! one durable commit per request, and nothing is acknowledged before it is
+//! committed.
+//!
+//! If a group's transaction fails because Postgres is unavailable, every request
+//! in it gets 503 and the platform retries. Any other failure is retried one
+//! delivery at a time, so a single poisonous body cannot fail its neighbours.
+
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use diesel::pg::PgConnection;
+use diesel::Connection;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::db::{webhooks as q, Db};
+use crate::error::AppError;
+use crate::jobs::worker::Wakeup;
+use crate::metrics::Metrics;
+use crate::platform::facebook::webhook::{parse_delivery, ParsedDelivery};
+
+/// A delivery whose signature has been verified.
+pub struct VerifiedDelivery {
+    pub body: Bytes,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Stored, with this many events queued.
+    Accepted { events: usize },
+    /// Identical bytes were already stored.
+    Duplicate,
+    /// Stored as evidence, but not a webhook envelope.
+    Unparseable,
+}
+
+impl IngestOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            IngestOutcome::Accepted { .. } => "accepted",
+            IngestOutcome::Duplicate => "duplicate",
+            IngestOutcome::Unparseable => "unparseable",
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<IngestOutcome, AppError>>;
+
+struct Pending {
+    delivery: VerifiedDelivery,
+    reply: Reply,
+}
+
+#[derive(Clone)]
+pub struct Ingestor {
+    tx: mpsc::Sender<Pending>,
+}
+
+#[derive(Clone)]
+struct WriterCtx {
+    db: Db,
+    metrics: Metrics,
+    wakeup: Wakeup,
+    max_attempts: i32,
+}
+
+impl Ingestor {
+    /// Spawns `writers` writer tasks on the current runtime.
+    pub fn start(
+        db: Db,
+        metrics: Metrics,
+        wakeup: Wakeup,
+        writers: usize,
+        max_batch: usize,
+        max_attempts: i32,
+    ) -> Ingestor {
+        let (tx, rx) = mpsc::channel::<Pending>(max_batch.max(1) * writers.max(1) * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        let ctx = WriterCtx {
+            db,
+            metrics,
+            wakeup,
+            max_attempts,
+        };
+        for _ in 0..writers.max(1) {
+            let rx = rx.clone();
+            let ctx = ctx.clone();
+            tokio::spawn(async move { writer_loop(rx, ctx, max_batch.max(1)).await });
+        }
+        Ingestor { tx }
+    }
+
+    /// Stores the delivery; resolves only after the commit (or its failure).
+    pub async fn submit(&self, delivery: VerifiedDelivery) -> Result<IngestOutcome, AppError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Pending { delivery, reply })
+            .await
+            .map_err(|_| AppError::unavailable(anyhow::anyhow!("ingest writers stopped")))?;
+        rx.await.map_err(|_| {
+            AppError::unavailable(anyhow::anyhow!("ingest writer dropped the delivery"))
+        })?
+    }
+}
+
+async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, max_batch: usize) {
+    loop {
+        // Hold the receiver only while collecting, so another writer can gather the
+        // next group while this one commits.
+        let group = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else {
+                return;
+            };
+            let mut group = vec![first];
+            while group.len() < max_batch {
+                match rx.try_recv() {
+                    Ok(p) => group.push(p),
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        let (deliveries, replies): (Vec<_>, Vec<_>) =
+            group.into_iter().map(|p| (p.delivery, p.reply)).unzip();
+        let wctx = ctx.clone();
+        let results = ctx
+            .db
+            .run(move |conn| Ok(store_group(conn, &wctx, deliveries)))
+            .await;
+        match results {
+            Ok(results) => {
+                let any_new = results
+                    .iter()
+                    .any(|r| matches!(r, Ok(IngestOutcome::Accepted { events }) if *events > 0));
+                for (reply, result) in replies.into_iter().zip(results) {
+                    if let Ok(outcome) = &result {
+                        ctx.metrics
+                            .deliveries
+                            .with_label_values(&[outcome.label()])
+                            .inc();
+                    }
+                    let _ = reply.send(result);
+                }
+                if any_new {
+                    ctx.wakeup.wake_all();
+                }
+            }
+            Err(err) => {
+                // Could not even get a connection: everyone retries later.
+                tracing::warn!(error = %err, "webhook group not stored");
+                for reply in replies {
+                    let _ = reply.send(Err(AppError::unavailable(anyhow::anyhow!(
+                        "database unavailable"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// One prepared delivery: digest and parse result, computed before the transaction.
+struct Prepared {
+    delivery: VerifiedDelivery,
+    digest: Vec<u8>,
+    parsed: Result<ParsedDelivery, String>,
+}
+
+fn prepare(delivery: VerifiedDelivery) -> Prepared {
+    let digest = Sha256::digest(&delivery.body).to_vec();
+    let parsed = parse_delivery(&delivery.body).map_err(|e| e.to_string());
+    Prepared {
+        delivery,
+        digest,
+        parsed,
+    }
+}
+
+fn store_group(
+    conn: &mut PgConnection,
+    ctx: &WriterCtx,
+    deliveries: Vec<VerifiedDelivery>,
+) -> Vec<Result<IngestOutcome, AppError>> {
+    let prepared: Vec<Prepared> = deliveries.into_iter().map(prepare).collect();
+    match conn.transaction(|c| insert_prepared(c, ctx, &prepared)) {
+        Ok(outcomes) => {
+            count_events(&ctx.metrics, &prepared, &outcomes);
+            outcomes.into_iter().map(Ok).collect()
+        }
+        Err(err) => {
+            let app = AppError::from(err);
+            if app.is_unavailable() || prepared.len() == 1 {
+                tracing::warn!(error = %app, size = prepared.len(), "webhook group failed");
+                return prepared
+                    .iter()
+                    .map(|_| Err(AppError::unavailable(anyhow::anyhow!("store failed"))))
+                    .collect();
+            }
+            // Isolate the culprit: one transaction per delivery.
+            prepared
+                .iter()
+                .map(|p| {
+                    let one = std::slice::from_ref(p);
+                    conn.transaction(|c| insert_prepared(c, ctx, one))
+                        .map(|o| {
+                            count_events(&ctx.metrics, one, &o);
+                            o[0]
+                        })
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "webhook delivery could not be stored");
+                            AppError::unavailable(e)
+                        })
+                })
+                .collect()
+        }
+    }
+}
+
+fn insert_prepared(
+    conn: &mut PgConnection,
+    ctx: &WriterCtx,
+    prepared: &[Prepared],
+) -> Result<Vec<IngestOutcome>, diesel::result::Error> {
+    let rows: Vec<q::NewDelivery<'_>> = prepared
+        .iter()
+        .map(|p| {
+            let (status, error, object, count) = match &p.parsed {
+                Ok(d) => (
+                    "parsed",
+                    None,
+                    Some(d.object.as_str()),
+                    d.events.len() as i32,
+                ),
+                Err(e) => ("unparseable", Some(e.as_str()), None, 0),
+            };
+            q::NewDelivery {
+                body: &p.delivery.body,
+                body_sha256: &p.digest,
+                signature: &p.delivery.signature,
+                parse_status: status,
+                parse_error: error,
+                object,
+                event_count: count,
+            }
+        })
+        .collect();
+    let inserted = q::insert_deliveries(conn, &rows)?;
+
+    // Map each inserted digest to its id; a digest appearing twice in one group is
+    // inserted once and the later copies are duplicates.
+    let mut ids: std::collections::HashMap<&[u8], i64> = inserted
+        .iter()
+        .map(|(id, digest)| (digest.as_slice(), *id))
+        .collect();
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    let mut events = Vec::new();
+    let mut with_events = Vec::new();
+    for p in prepared {
+        let Some(id) = ids.remove(p.digest.as_slice()) else {
+            outcomes.push(IngestOutcome::Duplicate);
+            continue;
+        };
+        match &p.parsed {
+            Err(_) => outcomes.push(IngestOutcome::Unparseable),
+            Ok(d) => {
+                for ev in &d.events {
+                    events.push(q::NewEvent {
+                        delivery_id: id,
+                        seq: ev.seq,
+                        object: &ev.object,
+                        page_id: ev.page_id.as_deref(),
+                        kind: ev.kind.as_str(),
+                        field: ev.field.as_deref(),
+                        item: ev.item.as_deref(),
+                        verb: ev.verb.as_deref(),
+                        post_id: ev.post_id.as_deref(),
+                        comment_id: ev.comment_id.as_deref(),
+                        parent_id: ev.parent_id.as_deref(),
+                        share_id: ev.share_id.as_deref(),
+                        reaction_type: ev.reaction_type.as_deref(),
+                        sender_id: ev.sender_id.as_deref(),
+                        sender_name: ev.sender_name.as_deref(),
+                        message: ev.message.as_deref(),
+                        created_time: ev.created_time,
+                        entry_time: ev.entry_time,
+                        value: &ev.value,
+                        handled: ev.handled,
+                    });
+                }
+                if !d.events.is_empty() {
+                    with_events.push(id);
+                }
+                outcomes.push(IngestOutcome::Accepted {
+                    events: d.events.len(),
+                });
+            }
+        }
+    }
+    if !events.is_empty() {
+        q::insert_events(conn, &events)?;
+        q::enqueue_event_jobs(conn, &with_events, ctx.max_attempts)?;
+        crate::db::jobs::notify(conn)?;
+    }
+    Ok(outcomes)
+}
+
+/// Counts the events of newly stored deliveries, after their commit.
+fn count_events(metrics: &Metrics, prepared: &[Prepared], outcomes: &[IngestOutcome]) {
+    for (p, outcome) in prepared.iter().zip(outcomes) {
+        if let (Ok(d), IngestOutcome::Accepted { .. }) = (&p.parsed, outcome) {
+            for ev in &d.events {
+                metrics.count_event(ev.field.as_deref(), ev.item.as_deref(), ev.verb.as_deref());
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Job handlers, one module per job kind.
+
+pub mod data_deletion;
+pub mod process_event;
+
+use super::Registry;
+
+/// Every job kind Fanfare knows. Features add their handlers here.
+pub fn register_all(registry: &mut Registry) {
+    registry.register(process_event::ProcessEvent);
+    registry.register(data_deletion::DataDeletion);
+}

@@ -1,0 +1,207 @@
+//! Worker tasks and the LISTEN thread that wakes them.
+//!
+//! Workers sleep until woken by a NOTIFY on [`CHANNEL`](crate::db::jobs::CHANNEL)
+//! (sent by every enqueue at commit, from any process), or until the fallback poll
+//! interval passes. Each worker drains the queue batch by batch before sleeping.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::Connection;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use super::{run_once, JobContext, Registry};
+use crate::db::jobs::CHANNEL;
+use crate::db::Db;
+
+/// Wakes every worker of this process.
+#[derive(Clone, Default)]
+pub struct Wakeup {
+    notifies: Arc<std::sync::Mutex<Vec<Arc<Notify>>>>,
+}
+
+impl Wakeup {
+    fn subscribe(&self) -> Arc<Notify> {
+        let n = Arc::new(Notify::new());
+        self.notifies.lock().expect("wakeup lock").push(n.clone());
+        n
+    }
+    pub fn wake_all(&self) {
+        for n in self.notifies.lock().expect("wakeup lock").iter() {
+            // notify_one stores a permit when the worker is busy, so a wake-up that
+            // arrives mid-batch is not lost.
+            n.notify_one();
+        }
+    }
+}
+
+pub struct WorkerPool {
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    listener_stop: Arc<AtomicBool>,
+    listener: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    /// Starts `count` workers plus the LISTEN thread.
+    pub fn start(
+        count: usize,
+        db: Db,
+        registry: Registry,
+        ctx: JobContext,
+        wakeup: Wakeup,
+    ) -> WorkerPool {
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let listener_stop = Arc::new(AtomicBool::new(false));
+        let listener = if count > 0 {
+            let url = ctx.settings.database.url.expose().to_string();
+            let stop = listener_stop.clone();
+            let wake = wakeup.clone();
+            Some(
+                std::thread::Builder::new()
+                    .name("fanfare-listen".into())
+                    .spawn(move || listen_loop(&url, &stop, &wake))
+                    .expect("spawn listener thread"),
+            )
+        } else {
+            None
+        };
+        let registry = Arc::new(registry);
+        let tasks = (0..count)
+            .map(|i| {
+                let notify = wakeup.subscribe();
+                let db = db.clone();
+                let registry = registry.clone();
+                let ctx = ctx.clone();
+                let mut stop = shutdown_rx.clone();
+                tokio::spawn(async move {
+                    worker_loop(i, db, registry, ctx, notify, &mut stop).await;
+                })
+            })
+            .collect();
+        WorkerPool {
+            shutdown,
+            tasks,
+            listener_stop,
+            listener,
+        }
+    }
+
+    /// Stops taking new batches and waits for the running ones to commit.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+        self.listener_stop.store(true, Ordering::SeqCst);
+        if let Some(l) = self.listener.take() {
+            let _ = tokio::task::spawn_blocking(move || l.join()).await;
+        }
+    }
+}
+
+async fn worker_loop(
+    index: usize,
+    db: Db,
+    registry: Arc<Registry>,
+    ctx: JobContext,
+    notify: Arc<Notify>,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let poll = Duration::from_millis(ctx.settings.worker.poll_interval_ms);
+    let batch = ctx.settings.worker.batch_size;
+    tracing::debug!(worker = index, "job worker started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        // Drain: keep claiming while there is work.
+        loop {
+            let registry = registry.clone();
+            let ctx2 = ctx.clone();
+            let result = db
+                .run(move |conn| {
+                    run_once(&registry, &ctx2, conn, batch).map_err(crate::error::AppError::from)
+                })
+                .await;
+            match result {
+                Ok(report) if report.claimed > 0 => {
+                    if *stop.borrow() {
+                        break;
+                    }
+                }
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(worker = index, error = %err, "job batch failed; backing off");
+                    tokio::select! {
+                        _ = tokio::time::sleep(poll) => {}
+                        _ = stop.changed() => {}
+                    }
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    tracing::debug!(worker = index, "job worker stopped");
+}
+
+/// Holds a dedicated connection that LISTENs, reconnecting when it drops.
+/// `notifications_iter` only reads what already arrived on the socket, so the loop
+/// checks it every few milliseconds without a round trip to the server.
+fn listen_loop(url: &str, stop: &AtomicBool, wake: &Wakeup) {
+    while !stop.load(Ordering::SeqCst) {
+        let mut conn = match PgConnection::establish(url) {
+            Ok(c) => c,
+            Err(_) => {
+                sleep_unless_stopped(stop, Duration::from_secs(1));
+                continue;
+            }
+        };
+        if conn.batch_execute(&format!("LISTEN {CHANNEL}")).is_err() {
+            sleep_unless_stopped(stop, Duration::from_secs(1));
+            continue;
+        }
+        // A wake-up right after (re)connecting covers anything sent while we were away.
+        wake.wake_all();
+        let mut idle_ticks = 0u32;
+        'connected: while !stop.load(Ordering::SeqCst) {
+            let mut woke = false;
+            for n in conn.notifications_iter() {
+                match n {
+                    Ok(_) => woke = true,
+                    Err(_) => break 'connected,
+                }
+            }
+            if woke {
+                wake.wake_all();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            idle_ticks += 1;
+            // A cheap liveness check now and then notices a dead server.
+            if idle_ticks >= 250 {
+                idle_ticks = 0;
+                if conn.batch_execute("SELECT 1").is_err() {
+                    break 'connected;
+                }
+            }
+        }
+    }
+}
+
+fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
+    let step = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    while waited < total && !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(step);
+        waited += step;
+    }
+}

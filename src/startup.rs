@@ -1,0 +1,189 @@
+//! Builds and runs the application: HTTP server, ingest writers and job workers.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::ingest::Ingestor;
+use crate::jobs::worker::{Wakeup, WorkerPool};
+use crate::jobs::{handlers, JobContext, Registry};
+use crate::metrics::Metrics;
+use crate::state::{AppState, Services};
+use crate::telemetry::RequestSpan;
+
+/// Options that differ between `serve`, `serve --no-worker` and tests.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions {
+    /// Start the in-process job workers (`worker.concurrency` of them).
+    pub workers: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { workers: true }
+    }
+}
+
+pub struct Application {
+    port: u16,
+    state: AppState,
+    server: Server,
+    workers: Option<WorkerPool>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    pub async fn build_with(settings: Settings, opts: BuildOptions) -> anyhow::Result<Application> {
+        if settings.database.migrate_on_start {
+            let db_settings = settings.database.clone();
+            tokio::task::spawn_blocking(move || crate::db::prepare(&db_settings))
+                .await
+                .context("migration task")??;
+        }
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let public_url = if settings.server.public_url.trim().is_empty() {
+            format!("http://{addr}")
+        } else {
+            settings.server.public_url.trim_end_matches('/').to_string()
+        };
+        let settings = Arc::new(settings);
+        let db = Db::new(&settings.database);
+        let metrics = Metrics::new();
+        let wakeup = Wakeup::default();
+        let ingestor = Ingestor::start(
+            db.clone(),
+            metrics.clone(),
+            wakeup.clone(),
+            settings.ingest.writers,
+            settings.ingest.max_batch,
+            settings.worker.max_attempts,
+        );
+        let services = Arc::new(Services::default());
+        let state = AppState {
+            settings: settings.clone(),
+            public_url,
+            db: db.clone(),
+            metrics: metrics.clone(),
+            ingestor,
+            services: services.clone(),
+            wakeup: wakeup.clone(),
+        };
+
+        let workers = if opts.workers && settings.worker.concurrency > 0 {
+            Some(start_workers(&state, settings.worker.concurrency))
+        } else {
+            None
+        };
+
+        let server = build_server(listener, state.clone())?;
+        Ok(Application {
+            port: addr.port(),
+            state,
+            server,
+            workers,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM/SIGINT (in-flight requests finish), then stops workers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        if let Some(workers) = self.workers {
+            workers.stop().await;
+        }
+        result
+    }
+}
+
+/// Job workers without HTTP (`fanfare worker`) use this too.
+pub fn start_workers(state: &AppState, count: usize) -> WorkerPool {
+    let mut registry = Registry::new();
+    handlers::register_all(&mut registry);
+    let ctx = JobContext {
+        settings: state.settings.clone(),
+        metrics: state.metrics.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        services: state.services.clone(),
+    };
+    WorkerPool::start(count, state.db.clone(), registry, ctx, state.wakeup.clone())
+}
+
+fn build_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let s = state.settings.server.clone();
+    let data = web::Data::new(state);
+    let workers = if s.http_workers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        s.http_workers
+    };
+    let json_limit = s.json_body_limit_bytes;
+    let server = HttpServer::new(move || {
+        let metrics = data.metrics.clone();
+        App::new()
+            .wrap_fn(move |req, srv| {
+                // Latency histogram by route pattern (bounded label set).
+                let start = Instant::now();
+                let method = req.method().to_string();
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                let metrics = metrics.clone();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await;
+                    let status = match &res {
+                        Ok(r) => r.status().as_u16(),
+                        Err(e) => e.as_response_error().status_code().as_u16(),
+                    };
+                    let class = format!("{}xx", status / 100);
+                    metrics
+                        .http_latency
+                        .with_label_values(&[method.as_str(), route.as_str(), class.as_str()])
+                        .observe(start.elapsed().as_secs_f64());
+                    res
+                }
+            })
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(data.clone())
+            .app_data(crate::routes::json_config(json_limit))
+            .app_data(crate::routes::query_config())
+            .app_data(crate::routes::form_config(64 * 1024))
+            .app_data(crate::routes::path_config())
+            .configure(crate::routes::configure)
+            .default_service(web::to(crate::routes::not_found))
+    })
+    .workers(workers)
+    .client_request_timeout(Duration::from_millis(s.client_request_timeout_ms))
+    .client_disconnect_timeout(Duration::from_millis(s.client_disconnect_timeout_ms))
+    .keep_alive(Duration::from_secs(s.keep_alive_secs))
+    .shutdown_timeout(s.shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

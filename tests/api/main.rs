@@ -1,0 +1,8 @@
+//! Integration tests: real HTTP against the real app and a real Postgres database
+//! per test. One binary keeps linking cheap; tests run in parallel.
+
+mod callbacks;
+mod foundation;
+mod helpers;
+mod proxy;
+mod webhooks;

@@ -1,0 +1,418 @@
+//! The webhook edge: handshake, signatures over exact bytes, commit before 200,
+//! deduplication, size limits, outages, events and their jobs.
+
+use diesel::prelude::*;
+use fanfare::platform::facebook::signature::{sign_sha1, sign_sha256};
+use serde_json::Value;
+
+use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/facebook/webhooks/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+pub async fn post_signed(app: &TestApp, body: &[u8]) -> reqwest::Response {
+    let sig = sign_sha256(body, app.app_secret().as_bytes());
+    app.client
+        .post(app.url("/webhooks/facebook"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sig)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_with_headers(
+    app: &TestApp,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url("/webhooks/facebook"))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+fn stored_bodies(conn: &mut PgConnection) -> Vec<Vec<u8>> {
+    use fanfare::db::schema::webhook_deliveries::dsl::*;
+    webhook_deliveries
+        .select(body)
+        .order(id)
+        .load(conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn handshake_vectors() {
+    let app = spawn_app_with(Spawn::default(), |s| {
+        s.facebook.verify_token = fanfare::config::Secret::new("1qaz2wsx");
+    })
+    .await;
+    let ok = app
+        .get("/webhooks/facebook?hub.mode=subscribe&hub.verify_token=1qaz2wsx&hub.challenge=abc")
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(ok.text().await.unwrap(), "abc");
+
+    // Byte for byte, including characters that need decoding.
+    let ok = app
+        .get("/webhooks/facebook?hub.mode=subscribe&hub.verify_token=1qaz2wsx&hub.challenge=1158201444%2Bx%20y")
+        .await;
+    assert_eq!(ok.text().await.unwrap(), "1158201444+x y");
+
+    for bad in [
+        "/webhooks/facebook?hub.mode=subscribe&hub.verify_token=3edc4rfv&hub.challenge=abc",
+        "/webhooks/facebook?hub.mode=unsubscribe&hub.verify_token=1qaz2wsx&hub.challenge=abc",
+        "/webhooks/facebook?hub.verify_token=1qaz2wsx&hub.challenge=abc",
+        "/webhooks/facebook",
+    ] {
+        assert_eq!(app.get(bad).await.status(), 403, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn every_signature_vector_is_verified_over_the_exact_bytes() {
+    let vectors: Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/facebook/vectors.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for v in vectors["webhook_signatures"].as_array().unwrap() {
+        let secret = v["secret"].as_str().unwrap().to_string();
+        let body = v["body"].as_str().unwrap().as_bytes().to_vec();
+        let header = v["header"].as_str().unwrap();
+        let value = v["value"].as_str().unwrap();
+        let accept_sha1 = header == "X-Hub-Signature";
+        let app = spawn_app_with(
+            Spawn {
+                workers: false,
+                proxy: false,
+            },
+            |s| {
+                s.facebook.app_secret = fanfare::config::Secret::new(secret.clone());
+                s.facebook.accept_sha1 = accept_sha1;
+            },
+        )
+        .await;
+        let r = post_with_headers(&app, &body, &[(header, value)]).await;
+        assert_eq!(r.status(), 200, "{v}");
+        let stored = app.query(stored_bodies).await;
+        assert_eq!(stored, vec![body.clone()], "stored bytes must be exact");
+        // The same body signed over re-serialised JSON would differ: a one-byte change fails.
+        let mut altered = body.clone();
+        altered.push(b' ');
+        let r = post_with_headers(&app, &altered, &[(header, value)]).await;
+        assert_eq!(r.status(), 401);
+    }
+}
+
+#[tokio::test]
+async fn sha1_is_refused_unless_enabled() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let body = b"{}";
+    let sha1 = sign_sha1(body, app.app_secret().as_bytes());
+    let r = post_with_headers(&app, body, &[("x-hub-signature", &sha1)]).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 0);
+}
+
+#[tokio::test]
+async fn forged_signatures_get_401_store_nothing_and_are_counted() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let body = fixture("feed-comment-add");
+    let good = sign_sha256(&body, app.app_secret().as_bytes());
+    let wrong_secret = sign_sha256(&body, b"not-the-secret");
+    let cases: Vec<Vec<(&str, String)>> = vec![
+        vec![],
+        vec![("x-hub-signature-256", wrong_secret)],
+        vec![("x-hub-signature-256", good.to_uppercase())],
+        vec![("x-hub-signature-256", good[..40].to_string())],
+        // Surrounding whitespace is not part of an HTTP header value; inner whitespace is.
+        vec![("x-hub-signature-256", good.replacen('=', "= ", 1))],
+        vec![("x-hub-signature-256", String::new())],
+        vec![(
+            "x-hub-signature",
+            sign_sha1(&body, app.app_secret().as_bytes()),
+        )],
+    ];
+    for headers in &cases {
+        let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_with_headers(&app, &body, &hs).await;
+        assert_eq!(r.status(), 401, "{headers:?}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "bad_signature");
+    }
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 0);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let rejected: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("fanfare_webhook_rejections_total"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(rejected, cases.len() as u64);
+    assert!(metrics.contains(r#"fanfare_webhook_rejections_total{reason="missing"} 1"#));
+    assert!(metrics.contains(r#"fanfare_webhook_rejections_total{reason="mismatch"} 1"#));
+}
+
+#[tokio::test]
+async fn unicode_escapes_and_escaped_slashes_are_stored_exactly_and_decoded() {
+    let app = spawn_app().await;
+    let body = br#"{"object":"page","entry":[{"id":"1111222233334444","time":1733300000,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","post_id":"1_1","from":{"id":"6001","name":"J\u00f6rg \u00c5str\u00f6m"},"created_time":1733299990,"message":"See https:\/\/example.com\/shirt \u2764"}}]}]}"#;
+    let r = post_signed(&app, body).await;
+    assert_eq!(r.status(), 200);
+    let (stored, name, message): (Vec<u8>, Option<String>, Option<String>) = app
+        .query(|c| {
+            use fanfare::db::schema::{webhook_deliveries as d, webhook_events as e};
+            let b = d::table.select(d::body).first(c).unwrap();
+            let (n, m) = e::table
+                .select((e::sender_name, e::message))
+                .first(c)
+                .unwrap();
+            (b, n, m)
+        })
+        .await;
+    assert_eq!(stored, body.to_vec());
+    assert_eq!(name.as_deref(), Some("Jörg Åström"));
+    assert_eq!(message.as_deref(), Some("See https://example.com/shirt ❤"));
+}
+
+#[tokio::test]
+async fn a_thousand_change_batch_of_several_mb_is_accepted_and_oversize_is_413() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let filler = "x".repeat(3000);
+    let changes: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                r#"{{"field":"feed","value":{{"item":"comment","verb":"add","comment_id":"555_{i}","post_id":"1111222233334444_555","from":{{"id":"{}","name":"Fan {i}"}},"created_time":1733299990,"message":"{filler}"}}}}"#,
+                7000 + i
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{{"object":"page","entry":[{{"id":"1111222233334444","time":1733300000,"changes":[{}]}}]}}"#,
+        changes.join(",")
+    );
+    assert!(body.len() > 3_000_000, "batch is several MB");
+    let r = post_signed(&app, body.as_bytes()).await;
+    assert_eq!(r.status(), 200);
+    let (deliveries, events, jobs) = app
+        .query(|c| {
+            (
+                count(c, "webhook_deliveries"),
+                count(c, "webhook_events"),
+                count(c, "jobs WHERE kind = 'process_event'"),
+            )
+        })
+        .await;
+    assert_eq!((deliveries, events, jobs), (1, 1000, 1000));
+
+    let big = vec![b' '; app.settings.facebook.max_body_bytes + 1];
+    let r = post_signed(&app, &big).await;
+    assert_eq!(r.status(), 413);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "payload_too_large");
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 1);
+}
+
+#[tokio::test]
+async fn oversize_is_413_even_without_a_content_length() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |s| s.facebook.max_body_bytes = 1024,
+    )
+    .await;
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..4).map(|_| Ok(vec![b'a'; 512])).collect();
+    let stream = futures::stream::iter(chunks);
+    let r = app
+        .client
+        .post(app.url("/webhooks/facebook"))
+        .header(
+            "x-hub-signature-256",
+            "sha256=".to_string() + &"0".repeat(64),
+        )
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 0);
+}
+
+#[tokio::test]
+async fn identical_redelivery_and_20_concurrent_copies_leave_one_row() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let body = fixture("feed-comment-add");
+    assert_eq!(post_signed(&app, &body).await.status(), 200);
+    let r = post_signed(&app, &body).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "duplicate");
+
+    let other = fixture("feed-reaction-add");
+    let responses = futures::future::join_all((0..20).map(|_| post_signed(&app, &other))).await;
+    assert!(responses.iter().all(|r| r.status() == 200));
+    let (deliveries, events, jobs) = app
+        .query(|c| {
+            (
+                count(c, "webhook_deliveries"),
+                count(c, "webhook_events"),
+                count(c, "jobs"),
+            )
+        })
+        .await;
+    assert_eq!((deliveries, events, jobs), (2, 2, 2));
+}
+
+#[tokio::test]
+async fn unparseable_signed_bodies_are_kept_and_answered_200() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    for body in [
+        &b"rawBody"[..],
+        b"{}",
+        b"[1,2]",
+        br#"{"object":"page","entry":7}"#,
+    ] {
+        let r = post_signed(&app, body).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["status"], "unparseable");
+    }
+    let unparseable = app
+        .query(|c| count(c, "webhook_deliveries WHERE parse_status = 'unparseable'"))
+        .await;
+    assert_eq!(unparseable, 4);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains(r#"fanfare_webhook_deliveries_total{outcome="unparseable"} 4"#));
+}
+
+#[tokio::test]
+async fn every_fixture_is_stored_with_typed_events_and_unknown_fields_kept() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/facebook/webhooks"
+    );
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let body = std::fs::read(entry.unwrap().path()).unwrap();
+        assert_eq!(post_signed(&app, &body).await.status(), 200);
+        n += 1;
+    }
+    let (deliveries, unknown, messaging, numeric_sender) = app
+        .query(|c| {
+            (
+                count(c, "webhook_deliveries WHERE parse_status = 'parsed'"),
+                count(
+                    c,
+                    "webhook_events WHERE field = 'live_videos' AND NOT handled AND value->>'status' = 'live'",
+                ),
+                count(c, "webhook_events WHERE kind = 'messaging' AND sender_id = '6008'"),
+                count(c, "webhook_events WHERE verb = 'remove' AND sender_id ~ '^[0-9]+$'"),
+            )
+        })
+        .await;
+    assert_eq!(deliveries, n);
+    assert_eq!(unknown, 1);
+    assert_eq!(messaging, 1);
+    assert!(numeric_sender >= 1);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"fanfare_webhook_events_total{field="feed",item="comment",verb="add"}"#)
+    );
+}
+
+#[tokio::test]
+async fn with_the_database_down_deliveries_get_503_and_the_retry_is_stored() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: true,
+        },
+        |s| s.database.acquire_timeout_ms = 500,
+    )
+    .await;
+    let body = fixture("feed-comment-add");
+    app.proxy.as_ref().unwrap().cut();
+    let r = post_signed(&app, &body).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 0);
+    app.proxy.as_ref().unwrap().restore();
+    let r = post_signed(&app, &body).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "accepted");
+    assert_eq!(app.query(|c| count(c, "webhook_deliveries")).await, 1);
+}
+
+#[tokio::test]
+async fn workers_process_every_event_once() {
+    let app = spawn_app().await;
+    for name in ["feed-comment-add", "two-entries", "feed-share-add"] {
+        assert_eq!(post_signed(&app, &fixture(name)).await.status(), 200);
+    }
+    app.eventually("all events processed and jobs drained", |c| {
+        count(c, "webhook_events WHERE processed_at IS NULL") == 0 && count(c, "jobs") == 0
+    })
+    .await;
+    assert_eq!(app.query(|c| count(c, "webhook_events")).await, 4);
+}
