@@ -4,5 +4,6 @@
 mod callbacks;
 mod foundation;
 mod helpers;
+mod jobs;
 mod proxy;
 mod webhooks;
