@@ -1,4 +1,5 @@
-//! The `fanfare` command line. `main.rs` only calls [`run`].
+//! The `fanfare` command line. `main.rs` only calls [`run`]. Each subcommand that
+//! is more than a few lines lives in its own file in this folder.
 
 use clap::{Parser, Subcommand};
 
