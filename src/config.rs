@@ -180,6 +180,8 @@ pub struct UploadSettings {
 pub struct SandboxSettings {
     pub seed: u64,
     pub fans: u32,
+    pub webhook_url: String,
+    pub webhook_batch: i64,
     pub latency_ms: u64,
     pub error_rate: f64,
     pub rate_limit_rate: f64,

@@ -15,6 +15,8 @@ use crate::ingest::Ingestor;
 use crate::jobs::worker::{Wakeup, WorkerPool};
 use crate::jobs::{handlers, JobContext, Registry};
 use crate::metrics::Metrics;
+use crate::platform::sandbox::routes::SandboxState;
+use crate::platform::sandbox::Sandbox;
 use crate::state::{AppState, Services};
 use crate::telemetry::RequestSpan;
 
@@ -23,11 +25,16 @@ use crate::telemetry::RequestSpan;
 pub struct BuildOptions {
     /// Start the in-process job workers (`worker.concurrency` of them).
     pub workers: bool,
+    /// Serve only the sandbox platform and health routes (`fanfare sandbox`).
+    pub sandbox_only: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { workers: true }
+        BuildOptions {
+            workers: true,
+            sandbox_only: false,
+        }
     }
 }
 
@@ -86,13 +93,19 @@ impl Application {
             wakeup: wakeup.clone(),
         };
 
-        let workers = if opts.workers && settings.worker.concurrency > 0 {
+        let sandbox = if settings.is_sandbox() || opts.sandbox_only {
+            Some(start_sandbox(&state).await?)
+        } else {
+            None
+        };
+
+        let workers = if opts.workers && !opts.sandbox_only && settings.worker.concurrency > 0 {
             Some(start_workers(&state, settings.worker.concurrency))
         } else {
             None
         };
 
-        let server = build_server(listener, state.clone())?;
+        let server = build_server(listener, state.clone(), sandbox, opts.sandbox_only)?;
         Ok(Application {
             port: addr.port(),
             state,
@@ -136,9 +149,39 @@ pub fn start_workers(state: &AppState, count: usize) -> WorkerPool {
     WorkerPool::start(count, state.db.clone(), registry, ctx, state.wakeup.clone())
 }
 
-fn build_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+/// Seeds the sandbox world on first run and starts its webhook sender.
+async fn start_sandbox(state: &AppState) -> anyhow::Result<SandboxState> {
+    let sandbox = Sandbox::new(&state.settings, &state.public_url);
+    let (seed, fans) = (state.settings.sandbox.seed, state.settings.sandbox.fans);
+    let seeded = state
+        .db
+        .run(move |c| {
+            Ok(crate::platform::sandbox::seed::ensure_seeded(
+                c, seed, fans,
+            )?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("sandbox seeding failed: {e}"))?;
+    if seeded {
+        tracing::info!(fans, "seeded the sandbox platform");
+    }
+    let sender = crate::platform::sandbox::sender::start(state.db.clone(), sandbox.clone());
+    Ok(SandboxState {
+        sandbox,
+        db: state.db.clone(),
+        sender,
+    })
+}
+
+fn build_server(
+    listener: TcpListener,
+    state: AppState,
+    sandbox: Option<SandboxState>,
+    sandbox_only: bool,
+) -> anyhow::Result<Server> {
     let s = state.settings.server.clone();
     let data = web::Data::new(state);
+    let sandbox = sandbox.map(web::Data::new);
     let workers = if s.http_workers == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -175,7 +218,18 @@ fn build_server(listener: TcpListener, state: AppState) -> anyhow::Result<Server
             .app_data(crate::routes::query_config())
             .app_data(crate::routes::form_config(64 * 1024))
             .app_data(crate::routes::path_config())
-            .configure(crate::routes::configure)
+            .configure(|cfg| {
+                if let Some(sb) = &sandbox {
+                    // Live mode never mounts these routes.
+                    cfg.app_data(sb.clone());
+                    crate::platform::sandbox::routes::configure(cfg);
+                }
+                if sandbox_only {
+                    crate::routes::health::configure(cfg);
+                } else {
+                    crate::routes::configure(cfg);
+                }
+            })
             .default_service(web::to(crate::routes::not_found))
     })
     .workers(workers)

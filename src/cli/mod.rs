@@ -27,6 +27,15 @@ pub enum Command {
     },
     /// Create the database when missing, apply pending migrations, and exit.
     Migrate,
+    /// Run the sandbox platform alone (fake Graph API, OAuth dialog, webhook sender).
+    Sandbox {
+        /// Port to listen on (default: server.port).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Where to deliver page events (default: sandbox.webhook_url).
+        #[arg(long)]
+        webhook_url: Option<String>,
+    },
     /// Run job workers without HTTP.
     Worker {
         /// Number of workers (default: worker.concurrency).
@@ -47,15 +56,47 @@ pub fn run() -> anyhow::Result<()> {
             Command::Serve { no_worker } => serve(settings, !no_worker).await,
             Command::Migrate => migrate(settings).await,
             Command::Worker { concurrency } => worker(settings, concurrency).await,
+            Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
         }
     })
 }
 
 async fn serve(settings: Settings, workers: bool) -> anyhow::Result<()> {
-    let app = Application::build_with(settings, BuildOptions { workers }).await?;
+    let app = Application::build_with(
+        settings,
+        BuildOptions {
+            workers,
+            sandbox_only: false,
+        },
+    )
+    .await?;
     tracing::info!(url = %app.public_url(), "Fanfare is listening");
     app.run_until_stopped().await?;
     tracing::info!("Fanfare stopped");
+    Ok(())
+}
+
+async fn sandbox(
+    mut settings: Settings,
+    port: Option<u16>,
+    webhook_url: Option<String>,
+) -> anyhow::Result<()> {
+    if let Some(p) = port {
+        settings.server.port = p;
+    }
+    if let Some(url) = webhook_url {
+        settings.sandbox.webhook_url = url;
+    }
+    let app = Application::build_with(
+        settings,
+        BuildOptions {
+            workers: false,
+            sandbox_only: true,
+        },
+    )
+    .await?;
+    tracing::info!(url = %format!("{}/sandbox", app.public_url()), "sandbox platform is listening");
+    app.run_until_stopped().await?;
     Ok(())
 }
 
@@ -78,7 +119,14 @@ async fn worker(mut settings: Settings, concurrency: Option<usize>) -> anyhow::R
     // Workers need no listener: bind an ephemeral port on loopback that nothing uses.
     settings.server.host = "127.0.0.1".into();
     settings.server.port = 0;
-    let app = Application::build_with(settings, BuildOptions { workers: false }).await?;
+    let app = Application::build_with(
+        settings,
+        BuildOptions {
+            workers: false,
+            sandbox_only: false,
+        },
+    )
+    .await?;
     let pool = crate::startup::start_workers(app.state(), count);
     tracing::info!(count, "job workers running; Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;

@@ -6,3 +6,4 @@
 //!   sandbox mode and runnable alone as `fanfare sandbox`.
 
 pub mod facebook;
+pub mod sandbox;

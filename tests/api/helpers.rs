@@ -37,6 +37,8 @@ fn template_name() -> String {
         env!("CARGO_MANIFEST_DIR"),
         "/migrations"
     )));
+    // The template also holds the seeded sandbox world.
+    files.push(concat!(env!("CARGO_MANIFEST_DIR"), "/src/platform/sandbox/seed.rs").into());
     files.sort();
     let mut all = Vec::new();
     for f in files {
@@ -85,6 +87,14 @@ pub fn template() -> &'static str {
             {
                 let mut conn = PgConnection::establish(&db_url(&building)).unwrap();
                 fanfare::db::run_migrations(&mut conn).unwrap();
+                // Seed the sandbox world once, in the template, with the test settings.
+                let s = test_settings(&db_url(&building));
+                fanfare::platform::sandbox::seed::ensure_seeded(
+                    &mut conn,
+                    s.sandbox.seed,
+                    s.sandbox.fans,
+                )
+                .unwrap();
             }
             admin
                 .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -225,6 +235,7 @@ pub async fn spawn_app_with(opts: Spawn, customize: impl FnOnce(&mut Settings)) 
         settings.clone(),
         BuildOptions {
             workers: opts.workers,
+            sandbox_only: false,
         },
     )
     .await

@@ -1,0 +1,10 @@
+DROP TABLE sandbox_webhook_outbox;
+DROP TABLE sandbox_subscriptions;
+DROP TABLE sandbox_tokens;
+DROP TABLE sandbox_codes;
+DROP TABLE sandbox_reactions;
+DROP TABLE sandbox_comments;
+DROP TABLE sandbox_posts;
+DROP TABLE sandbox_page_roles;
+DROP TABLE sandbox_pages;
+DROP TABLE sandbox_users;
