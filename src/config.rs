@@ -131,6 +131,7 @@ pub struct SecuritySettings {
     pub secret_key: Secret,
     pub previous_secret_keys: Vec<Secret>,
     pub session_ttl_secs: i64,
+    pub session_max_age_secs: i64,
     pub fan_session_ttl_secs: i64,
     pub oauth_state_ttl_secs: i64,
     pub cookie_secure: CookieSecure,

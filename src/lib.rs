@@ -4,6 +4,7 @@
 //! checked, becomes a [`domain`] action, is stored through [`db`], and later work
 //! runs from the durable queue in [`jobs`]. [`platform`] speaks Facebook's formats.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -91,6 +91,7 @@ impl Application {
             ingestor,
             services: services.clone(),
             wakeup: wakeup.clone(),
+            keys: Arc::new(crate::auth::keys::SecurityKeys::new(&settings.security)),
         };
 
         let sandbox = if settings.is_sandbox() || opts.sandbox_only {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::keys::SecurityKeys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::ingest::Ingestor;
@@ -23,4 +24,5 @@ pub struct AppState {
     pub ingestor: Ingestor,
     pub services: Arc<Services>,
     pub wakeup: Wakeup,
+    pub keys: Arc<SecurityKeys>,
 }

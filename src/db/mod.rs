@@ -6,8 +6,12 @@
 //! checks out a connection *inside* the blocking task, because an r2d2 checkout can
 //! block for up to `database.acquire_timeout_ms`.
 
+pub mod admins;
+pub mod contacts;
 pub mod deletion_requests;
 pub mod jobs;
+pub mod oauth_states;
+pub mod pages;
 pub mod privacy;
 pub mod schema;
 pub mod tokens;

@@ -2,9 +2,11 @@
 //! run, in order, by [`crate::domain::privacy::erase_subject`].
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text};
+use diesel::sql_types::{Array, BigInt, Text};
 
-use super::schema::{deauthorizations, webhook_deliveries, webhook_events};
+use super::schema::{
+    admins, contact_identities, deauthorizations, fan_tokens, webhook_deliveries, webhook_events,
+};
 use crate::domain::privacy::scrub_delivery_body;
 
 /// The person being erased, with every id Fanfare links to them.
@@ -13,13 +15,39 @@ pub struct Subject {
     pub app_scoped_user_id: String,
     /// Every platform id of this person: the app-scoped id plus page-scoped ids.
     pub platform_ids: Vec<String>,
+    /// Normalised emails linked to the person's contacts.
+    pub emails: Vec<String>,
+    /// Their contacts, on every page.
+    pub contact_ids: Vec<i64>,
 }
 
-/// Collects the ids Fanfare links to the app-scoped user.
-pub fn resolve_subject(_conn: &mut PgConnection, asid: &str) -> QueryResult<Subject> {
+/// Collects every id Fanfare links to the app-scoped user, through the contacts
+/// that carry it (see `db::contacts` for how identities are linked).
+pub fn resolve_subject(conn: &mut PgConnection, asid: &str) -> QueryResult<Subject> {
+    let contact_ids: Vec<i64> = contact_identities::table
+        .filter(contact_identities::kind.eq_any(["asid", "psid"]))
+        .filter(contact_identities::value.eq(asid))
+        .select(contact_identities::contact_id)
+        .distinct()
+        .load(conn)?;
+    let identities: Vec<(String, String)> = contact_identities::table
+        .filter(contact_identities::contact_id.eq_any(&contact_ids))
+        .select((contact_identities::kind, contact_identities::value))
+        .load(conn)?;
+    let mut platform_ids = vec![asid.to_string()];
+    let mut emails = Vec::new();
+    for (kind, value) in identities {
+        match kind.as_str() {
+            "email" => emails.push(value),
+            _ if !platform_ids.contains(&value) => platform_ids.push(value),
+            _ => {}
+        }
+    }
     Ok(Subject {
         app_scoped_user_id: asid.to_string(),
-        platform_ids: vec![asid.to_string()],
+        platform_ids,
+        emails,
+        contact_ids,
     })
 }
 
@@ -30,6 +58,10 @@ pub const ERASERS: &[(&str, Eraser)] = &[
     ("webhook_deliveries", erase_delivery_bodies),
     ("webhook_events", erase_webhook_events),
     ("deauthorizations", erase_deauthorizations),
+    ("fan_tokens", erase_fan_tokens),
+    ("admins", erase_admin),
+    ("contact_identities", erase_identities),
+    ("contacts", erase_contacts),
 ];
 
 /// Rewrites raw bodies that carry the subject's changes (before the events that
@@ -79,5 +111,34 @@ fn erase_deauthorizations(conn: &mut PgConnection, s: &Subject) -> QueryResult<u
         deauthorizations::table
             .filter(deauthorizations::app_scoped_user_id.eq_any(&s.platform_ids)),
     )
+    .execute(conn)
+}
+
+fn erase_fan_tokens(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::delete(fan_tokens::table.filter(fan_tokens::fb_user_id.eq_any(&s.platform_ids)))
+        .execute(conn)
+}
+
+/// An admin who asks for deletion loses their account (sessions and page links
+/// cascade); the pages, which belong to the brand, stay.
+fn erase_admin(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::delete(admins::table.filter(admins::fb_user_id.eq_any(&s.platform_ids))).execute(conn)
+}
+
+fn erase_identities(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::delete(
+        contact_identities::table.filter(contact_identities::contact_id.eq_any(&s.contact_ids)),
+    )
+    .execute(conn)
+}
+
+/// Contacts are blanked, not deleted, so anonymous counts keep adding up.
+fn erase_contacts(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE contacts SET display_name = NULL, email = NULL, postal_code = NULL, country = NULL, \
+         locale = NULL, age_min = NULL, age_max = NULL, erased_at = now(), updated_at = now() \
+         WHERE id = ANY($1)",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
     .execute(conn)
 }

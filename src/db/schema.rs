@@ -1,6 +1,64 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    admin_sessions (id) {
+        id -> Uuid,
+        admin_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    admins (id) {
+        id -> Int8,
+        fb_user_id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        user_token_enc -> Nullable<Bytea>,
+        user_token_expires_at -> Nullable<Timestamptz>,
+        token_status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contact_identities (id) {
+        id -> Int8,
+        page_id -> Int8,
+        contact_id -> Int8,
+        kind -> Text,
+        value -> Text,
+        name -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        page_id -> Int8,
+        display_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        age_min -> Nullable<Int4>,
+        age_max -> Nullable<Int4>,
+        first_source -> Text,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     deauthorizations (id) {
         id -> Int8,
         app_scoped_user_id -> Text,
@@ -24,6 +82,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    fan_tokens (fb_user_id) {
+        fb_user_id -> Text,
+        token_enc -> Bytea,
+        scopes -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    job_schedule (kind) {
+        kind -> Text,
+        last_enqueued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> Int8,
         kind -> Text,
@@ -36,6 +111,48 @@ diesel::table! {
         last_error -> Nullable<Text>,
         dedupe_key -> Nullable<Text>,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_states (state_hash) {
+        state_hash -> Text,
+        purpose -> Text,
+        browser_hash -> Text,
+        page_id -> Nullable<Int8>,
+        return_to -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    page_admins (page_id, admin_id) {
+        page_id -> Int8,
+        admin_id -> Int8,
+        tasks -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pages (id) {
+        id -> Int8,
+        fb_page_id -> Text,
+        name -> Text,
+        category -> Nullable<Text>,
+        page_token_enc -> Nullable<Bytea>,
+        token_admin_id -> Nullable<Int8>,
+        token_status -> Text,
+        token_error -> Nullable<Text>,
+        token_checked_at -> Nullable<Timestamptz>,
+        subscribed_fields -> Nullable<Text>,
+        subscription_status -> Text,
+        subscription_error -> Nullable<Text>,
+        subscription_checked_at -> Nullable<Timestamptz>,
+        installed_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
@@ -191,6 +308,14 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(admin_sessions -> admins (admin_id));
+diesel::joinable!(contact_identities -> contacts (contact_id));
+diesel::joinable!(contact_identities -> pages (page_id));
+diesel::joinable!(contacts -> pages (page_id));
+diesel::joinable!(oauth_states -> pages (page_id));
+diesel::joinable!(page_admins -> admins (admin_id));
+diesel::joinable!(page_admins -> pages (page_id));
+diesel::joinable!(pages -> admins (token_admin_id));
 diesel::joinable!(sandbox_codes -> sandbox_users (user_id));
 diesel::joinable!(sandbox_comments -> sandbox_posts (post_id));
 diesel::joinable!(sandbox_comments -> sandbox_users (user_id));
@@ -205,9 +330,18 @@ diesel::joinable!(sandbox_tokens -> sandbox_users (user_id));
 diesel::joinable!(webhook_events -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_sessions,
+    admins,
+    contact_identities,
+    contacts,
     deauthorizations,
     deletion_requests,
+    fan_tokens,
+    job_schedule,
     jobs,
+    oauth_states,
+    page_admins,
+    pages,
     sandbox_codes,
     sandbox_comments,
     sandbox_page_roles,

@@ -94,7 +94,7 @@ async fn graph_http(
             )?)
         })
         .await?;
-    Ok(respond(&state.sandbox, &faults, &params, reply))
+    Ok(respond(&state.sandbox, &faults, reply))
 }
 
 /// `POST /` with `batch=[...]`: each item is its own call, in order.
@@ -110,7 +110,6 @@ async fn graph_root(
         return Ok(respond(
             &state.sandbox,
             &faults,
-            &params,
             errors::bad_param("(#100) The parameter batch is required"),
         ));
     };
@@ -120,7 +119,6 @@ async fn graph_root(
             return Ok(respond(
                 &state.sandbox,
                 &faults,
-                &params,
                 errors::bad_param("(#100) The parameter batch must be a JSON array"),
             ))
         }
@@ -129,7 +127,6 @@ async fn graph_root(
         return Ok(respond(
             &state.sandbox,
             &faults,
-            &params,
             errors::bad_param(
                 "(#100) Too many requests in batch message. Maximum batch size is 50",
             ),
@@ -167,7 +164,6 @@ async fn graph_root(
     Ok(respond(
         &state.sandbox,
         &faults,
-        &params,
         Reply::ok(Value::Array(results)),
     ))
 }
@@ -282,12 +278,7 @@ fn json_response(reply: Reply) -> PendingJson {
 }
 
 /// Adds the usage headers Facebook sends with every answer.
-fn respond(
-    sb: &Sandbox,
-    faults: &Faults,
-    params: &HashMap<String, String>,
-    reply: Reply,
-) -> HttpResponse {
+fn respond(sb: &Sandbox, faults: &Faults, reply: Reply) -> HttpResponse {
     let usage = faults.usage_percent;
     let object = reply.business_object.clone();
     let mut b = json_response(reply);
@@ -296,7 +287,6 @@ fn respond(
         json!({"call_count": usage, "total_time": usage, "total_cputime": usage}).to_string(),
     ));
     b = b.insert_header(("Facebook-API-Version", sb.api_version.clone()));
-    let _ = params;
     if let Some(page_id) = object {
         {
             // Page tokens report business-use-case usage keyed by the page.

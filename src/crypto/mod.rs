@@ -1,4 +1,8 @@
-//! Small cryptographic helpers shared across layers.
+//! Cryptographic helpers shared across layers: random tokens, hashing, the key
+//! ring derived from `security.secret_key`, and token encryption at rest.
+
+pub mod keys;
+pub mod tokens;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

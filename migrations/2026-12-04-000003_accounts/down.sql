@@ -1,0 +1,9 @@
+DROP TABLE job_schedule;
+DROP TABLE contact_identities;
+DROP TABLE contacts;
+DROP TABLE fan_tokens;
+DROP TABLE oauth_states;
+DROP TABLE admin_sessions;
+DROP TABLE page_admins;
+DROP TABLE pages;
+DROP TABLE admins;

@@ -1,0 +1,344 @@
+//! Contacts and identity resolution.
+//!
+//! A contact belongs to one page (each page is a tenant) and is recognised by its
+//! identities: the app-scoped Facebook id (`asid`, from logins and signed_request),
+//! page-scoped ids (`psid`, with the name seen in webhooks) and a normalised email.
+//!
+//! Merge rules, applied by [`resolve`] (deterministic, documented here):
+//! 1. Everything observed together (e.g. a login's asid and email) belongs to one
+//!    person.
+//! 2. An `asid` and a `psid` with the same value are the same person: Facebook
+//!    never reuses a value across scopes, and the sandbox uses one id for both.
+//! 3. When an observation matches several contacts they are merged into the
+//!    oldest one (lowest id). Its own field values win; empty fields are filled
+//!    from the merged contacts; `first_seen_at` is the earliest and `first_source`
+//!    the oldest contact's. Identities and every dependent row move to the
+//!    survivor (see [`MERGERS`]); the others are deleted.
+//! 4. Demographic fields are only ever set from what the fan gave; a missing value
+//!    never erases a known one.
+//!
+//! Concurrency: identities are unique per page (a constraint), resolution takes
+//! transaction-scoped advisory locks on every identity it looks at (in a fixed
+//! order, so it cannot deadlock), and locks the matched contact rows, restarting if
+//! one was merged away meanwhile. Concurrent requests for one person therefore end
+//! with one contact.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+use serde::Serialize;
+
+use super::schema::{contact_identities, contacts};
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub page_id: i64,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub locale: Option<String>,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub first_source: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = contact_identities)]
+pub struct Identity {
+    pub kind: String,
+    pub value: String,
+    pub name: Option<String>,
+}
+
+/// What a request or event tells us about a person.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    pub page_id: i64,
+    pub asid: Option<String>,
+    pub psid: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub source: &'static str,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub locale: Option<String>,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+}
+
+/// Lowercased and trimmed; Fanfare does not guess at provider-specific aliases.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub contact_id: i64,
+    pub created: bool,
+    /// Contacts merged into this one by this resolution.
+    pub merged: Vec<i64>,
+}
+
+/// Moves a dependent table's rows from merged contacts to the survivor. Tables
+/// with one-per-contact rules resolve conflicts themselves (documented per table).
+pub type Merger = fn(&mut PgConnection, i64, &[i64]) -> QueryResult<usize>;
+
+/// Every table that references contacts, re-pointed on merge. Features add theirs.
+pub const MERGERS: &[(&str, Merger)] = &[];
+
+fn keys(o: &Observation) -> Vec<(&'static str, String)> {
+    let mut k = Vec::new();
+    if let Some(a) = o.asid.as_deref().filter(|s| !s.is_empty()) {
+        k.push(("asid", a.to_string()));
+        k.push(("psid", a.to_string()));
+    }
+    if let Some(p) = o.psid.as_deref().filter(|s| !s.is_empty()) {
+        k.push(("psid", p.to_string()));
+        k.push(("asid", p.to_string()));
+    }
+    if let Some(e) = o
+        .email
+        .as_deref()
+        .map(normalize_email)
+        .filter(|s| !s.is_empty())
+    {
+        k.push(("email", e));
+    }
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// Finds, creates or merges the contact for an observation. Runs in its own
+/// transaction (a savepoint when the caller already has one).
+pub fn resolve(conn: &mut PgConnection, o: &Observation) -> QueryResult<Resolved> {
+    let keys = keys(o);
+    for _attempt in 0..5 {
+        let outcome = conn.transaction(|c| resolve_once(c, o, &keys))?;
+        if let Some(r) = outcome {
+            return Ok(r);
+        }
+    }
+    Err(diesel::result::Error::RollbackTransaction)
+}
+
+fn resolve_once(
+    conn: &mut PgConnection,
+    o: &Observation,
+    keys: &[(&'static str, String)],
+) -> QueryResult<Option<Resolved>> {
+    for (kind, value) in keys {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+            .bind::<Text, _>(format!("{}|{kind}|{value}", o.page_id))
+            .bind::<BigInt, _>(7242004i64)
+            .execute(conn)?;
+    }
+    let mut ids: Vec<i64> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        let kinds: Vec<String> = keys.iter().map(|(k, _)| k.to_string()).collect();
+        let values: Vec<String> = keys.iter().map(|(_, v)| v.clone()).collect();
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = BigInt)]
+            contact_id: i64,
+        }
+        diesel::sql_query(
+            "SELECT DISTINCT i.contact_id FROM contact_identities i \
+             JOIN unnest($2::text[], $3::text[]) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value \
+             WHERE i.page_id = $1 ORDER BY i.contact_id",
+        )
+        .bind::<BigInt, _>(o.page_id)
+        .bind::<Array<Text>, _>(kinds)
+        .bind::<Array<Text>, _>(values)
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(|r| r.contact_id)
+        .collect()
+    };
+    ids.sort_unstable();
+    if !ids.is_empty() {
+        // Lock the matched contacts; one merged away meanwhile means start over.
+        let locked: Vec<i64> = contacts::table
+            .filter(contacts::id.eq_any(&ids))
+            .order(contacts::id)
+            .for_update()
+            .select(contacts::id)
+            .load(conn)?;
+        if locked.len() != ids.len() {
+            return Ok(None);
+        }
+    }
+    let (contact_id, created, merged) = match ids.split_first() {
+        None => (create(conn, o)?, true, Vec::new()),
+        Some((&survivor, others)) => {
+            if !others.is_empty() {
+                merge(conn, survivor, others)?;
+            }
+            (survivor, false, others.to_vec())
+        }
+    };
+    attach_identities(conn, o, contact_id)?;
+    if !created {
+        update_fields(conn, contact_id, o)?;
+    }
+    Ok(Some(Resolved {
+        contact_id,
+        created,
+        merged,
+    }))
+}
+
+fn create(conn: &mut PgConnection, o: &Observation) -> QueryResult<i64> {
+    diesel::insert_into(contacts::table)
+        .values((
+            contacts::page_id.eq(o.page_id),
+            contacts::display_name.eq(&o.display_name),
+            contacts::email.eq(o.email.as_deref().map(normalize_email)),
+            contacts::postal_code.eq(&o.postal_code),
+            contacts::country.eq(&o.country),
+            contacts::locale.eq(&o.locale),
+            contacts::age_min.eq(o.age_min),
+            contacts::age_max.eq(o.age_max),
+            contacts::first_source.eq(o.source),
+        ))
+        .returning(contacts::id)
+        .get_result(conn)
+}
+
+fn attach_identities(conn: &mut PgConnection, o: &Observation, contact_id: i64) -> QueryResult<()> {
+    let mut rows = Vec::new();
+    if let Some(a) = o.asid.as_deref().filter(|s| !s.is_empty()) {
+        rows.push(("asid", a.to_string(), None));
+    }
+    if let Some(p) = o.psid.as_deref().filter(|s| !s.is_empty()) {
+        rows.push(("psid", p.to_string(), o.display_name.clone()));
+    }
+    if let Some(e) = o
+        .email
+        .as_deref()
+        .map(normalize_email)
+        .filter(|s| !s.is_empty())
+    {
+        rows.push(("email", e, None));
+    }
+    for (kind, value, name) in rows {
+        diesel::insert_into(contact_identities::table)
+            .values((
+                contact_identities::page_id.eq(o.page_id),
+                contact_identities::contact_id.eq(contact_id),
+                contact_identities::kind.eq(kind),
+                contact_identities::value.eq(&value),
+                contact_identities::name.eq(&name),
+            ))
+            .on_conflict((
+                contact_identities::page_id,
+                contact_identities::kind,
+                contact_identities::value,
+            ))
+            .do_update()
+            .set(contact_identities::name.eq(
+                diesel::dsl::sql::<diesel::sql_types::Nullable<Text>>(
+                    "COALESCE(excluded.name, contact_identities.name)",
+                ),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Fills in what the fan gave this time; never blanks a known value.
+fn update_fields(conn: &mut PgConnection, id: i64, o: &Observation) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE contacts SET \
+           display_name = COALESCE($2, display_name), \
+           email = COALESCE($3, email), \
+           postal_code = COALESCE($4, postal_code), \
+           country = COALESCE($5, country), \
+           locale = COALESCE($6, locale), \
+           age_min = COALESCE($7, age_min), \
+           age_max = COALESCE($8, age_max), \
+           last_seen_at = now(), updated_at = now() \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(&o.display_name)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(o.email.as_deref().map(normalize_email))
+    .bind::<diesel::sql_types::Nullable<Text>, _>(&o.postal_code)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(&o.country)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(&o.locale)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(o.age_min)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(o.age_max)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Merges `others` into `survivor` (rule 3 above).
+fn merge(conn: &mut PgConnection, survivor: i64, others: &[i64]) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE contacts s SET \
+           display_name = COALESCE(s.display_name, o.display_name), \
+           email = COALESCE(s.email, o.email), \
+           postal_code = COALESCE(s.postal_code, o.postal_code), \
+           country = COALESCE(s.country, o.country), \
+           locale = COALESCE(s.locale, o.locale), \
+           age_min = COALESCE(s.age_min, o.age_min), \
+           age_max = COALESCE(s.age_max, o.age_max), \
+           first_seen_at = LEAST(s.first_seen_at, o.first_seen_at), \
+           last_seen_at = GREATEST(s.last_seen_at, o.last_seen_at), \
+           updated_at = now() \
+         FROM (SELECT max(display_name) AS display_name, max(email) AS email, \
+                      max(postal_code) AS postal_code, max(country) AS country, max(locale) AS locale, \
+                      max(age_min) AS age_min, max(age_max) AS age_max, \
+                      min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at \
+               FROM contacts WHERE id = ANY($2)) o \
+         WHERE s.id = $1",
+    )
+    .bind::<BigInt, _>(survivor)
+    .bind::<Array<BigInt>, _>(others)
+    .execute(conn)?;
+    diesel::update(contact_identities::table.filter(contact_identities::contact_id.eq_any(others)))
+        .set(contact_identities::contact_id.eq(survivor))
+        .execute(conn)?;
+    for (_, merger) in MERGERS {
+        merger(conn, survivor, others)?;
+    }
+    diesel::delete(contacts::table.filter(contacts::id.eq_any(others))).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
+    contacts::table
+        .find(id)
+        .select(Contact::as_select())
+        .first(conn)
+}
+
+pub fn identities(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<Identity>> {
+    contact_identities::table
+        .filter(contact_identities::contact_id.eq(contact_id))
+        .order((contact_identities::kind, contact_identities::value))
+        .select(Identity::as_select())
+        .load(conn)
+}
+
+/// The contact on a page that holds an identity, if any.
+pub fn by_identity(
+    conn: &mut PgConnection,
+    page_id: i64,
+    kind: &str,
+    value: &str,
+) -> QueryResult<Option<i64>> {
+    contact_identities::table
+        .filter(contact_identities::page_id.eq(page_id))
+        .filter(contact_identities::kind.eq(kind))
+        .filter(contact_identities::value.eq(value))
+        .select(contact_identities::contact_id)
+        .first(conn)
+        .optional()
+}
