@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod sentiment;
+mod verify_draw;
+
 use crate::config::Settings;
 use crate::startup::{Application, BuildOptions};
 
@@ -42,6 +45,13 @@ pub enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+    /// Score texts from stdin, one per line: one VADER compound score per line.
+    Sentiment,
+    /// Verify a published draw record (JSON file path or http(s) URL).
+    VerifyDraw {
+        /// Path of the draw record JSON, or its http(s) URL.
+        source: String,
+    },
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -57,6 +67,8 @@ pub fn run() -> anyhow::Result<()> {
             Command::Migrate => migrate(settings).await,
             Command::Worker { concurrency } => worker(settings, concurrency).await,
             Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
+            Command::Sentiment => sentiment::run(),
+            Command::VerifyDraw { source } => verify_draw::run(&source).await,
         }
     })
 }

@@ -1,4 +1,7 @@
 //! Domain rules: plain functions and validated types. No HTTP here, and SQL only
 //! through the `db` layer's functions.
 
+pub mod draw;
 pub mod privacy;
+pub mod segment_rules;
+pub mod sentiment;
