@@ -1,6 +1,7 @@
 //! Facebook platform formats, exactly as documented in
 //! `../shared/docs/facebook-platform.md`.
 
+pub mod graph;
 pub mod ids;
 pub mod proof;
 pub mod signature;
