@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -82,7 +82,12 @@ impl Application {
             settings.ingest.max_batch,
             settings.worker.max_attempts,
         );
-        let services = Arc::new(Services::default());
+        let services = Arc::new(Services::new(
+            &settings,
+            &public_url,
+            db.clone(),
+            metrics.clone(),
+        )?);
         let state = AppState {
             settings: settings.clone(),
             public_url,
@@ -211,6 +216,42 @@ fn build_server(
                         .with_label_values(&[method.as_str(), route.as_str(), class.as_str()])
                         .observe(start.elapsed().as_secs_f64());
                     res
+                }
+            })
+            .wrap_fn(|req, srv| {
+                // A renewed admin session token goes back with the response.
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    let renewed = res
+                        .request()
+                        .extensions()
+                        .get::<crate::auth::admin::RenewedSession>()
+                        .cloned();
+                    if let Some(r) = renewed {
+                        let state = res.request().app_data::<web::Data<AppState>>().cloned();
+                        if let Some(state) = state {
+                            if r.from_cookie {
+                                let cookie = crate::auth::cookies::admin_cookie(
+                                    &state,
+                                    crate::auth::cookies::ADMIN_COOKIE,
+                                    r.token,
+                                    state.settings.security.session_max_age_secs,
+                                );
+                                res.response_mut().add_cookie(&cookie).ok();
+                            } else if let Ok(v) =
+                                actix_web::http::header::HeaderValue::from_str(&r.token)
+                            {
+                                res.headers_mut().insert(
+                                    actix_web::http::header::HeaderName::from_static(
+                                        "x-session-token",
+                                    ),
+                                    v,
+                                );
+                            }
+                        }
+                    }
+                    Ok(res)
                 }
             })
             .wrap(TracingLogger::<RequestSpan>::new())

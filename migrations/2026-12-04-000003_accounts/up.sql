@@ -91,6 +91,8 @@ CREATE TABLE contacts (
     locale TEXT,
     age_min INTEGER,
     age_max INTEGER,
+    -- Total friends, when the fan granted user_friends at login.
+    friends_count INTEGER,
     first_source TEXT NOT NULL CHECK (first_source IN ('fan_page', 'login', 'comment', 'referral', 'webhook')),
     first_seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     last_seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),

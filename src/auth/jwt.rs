@@ -96,7 +96,6 @@ mod tests {
                 session_ttl_secs: 60,
                 session_max_age_secs: 120,
                 fan_session_ttl_secs: 60,
-                session_max_age_secs: 120,
                 oauth_state_ttl_secs: 60,
                 cookie_secure: CookieSecure::Auto,
             },

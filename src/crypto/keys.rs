@@ -104,7 +104,6 @@ mod tests {
             session_ttl_secs: 3600,
             session_max_age_secs: 7200,
             fan_session_ttl_secs: 3600,
-            session_max_age_secs: 7200,
             oauth_state_ttl_secs: 600,
             cookie_secure: CookieSecure::Auto,
         }

@@ -342,3 +342,10 @@ pub fn by_identity(
         .first(conn)
         .optional()
 }
+
+pub fn set_friends_count(conn: &mut PgConnection, contact_id: i64, n: i32) -> QueryResult<()> {
+    diesel::update(contacts::table.find(contact_id))
+        .set(contacts::friends_count.eq(n))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -9,6 +9,7 @@
 pub mod admins;
 pub mod contacts;
 pub mod deletion_requests;
+pub mod fan_tokens;
 pub mod jobs;
 pub mod oauth_states;
 pub mod pages;

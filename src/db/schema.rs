@@ -49,6 +49,7 @@ diesel::table! {
         locale -> Nullable<Text>,
         age_min -> Nullable<Int4>,
         age_max -> Nullable<Int4>,
+        friends_count -> Nullable<Int4>,
         first_source -> Text,
         first_seen_at -> Timestamptz,
         last_seen_at -> Timestamptz,

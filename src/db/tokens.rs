@@ -1,14 +1,29 @@
-//! Stored platform tokens and their revocation.
+//! Revocation of stored platform tokens when someone removes the app.
 
 use diesel::prelude::*;
 
-/// Revokes what a deauthorizing user (or page, when `user_id` is "0") granted.
-/// Returns the number of tokens revoked. Token tables join this function as the
-/// features that store tokens land.
+use super::{admins, fan_tokens, pages};
+
+/// Revokes what a deauthorizing user granted: their admin token and sessions, the
+/// page tokens that came from their login, and their fan token. When `user_id` is
+/// "0" and `profile_id` is set, the page itself removed the app. Returns how many
+/// tokens were revoked.
 pub fn revoke_for_deauthorization(
-    _conn: &mut PgConnection,
-    _user_id: &str,
-    _profile_id: Option<&str>,
+    conn: &mut PgConnection,
+    user_id: &str,
+    profile_id: Option<&str>,
 ) -> QueryResult<usize> {
-    Ok(0)
+    if user_id == "0" {
+        return match profile_id {
+            Some(page) => pages::revoke_page(conn, page),
+            None => Ok(0),
+        };
+    }
+    let mut n = 0;
+    if let Some(admin) = admins::find_by_fb_id(conn, user_id)? {
+        n += admins::revoke(conn, user_id)?;
+        n += pages::revoke_tokens_from_admin(conn, admin.id)?;
+    }
+    n += fan_tokens::delete(conn, user_id)?;
+    Ok(n)
 }

@@ -2,6 +2,8 @@
 //! through the `db` layer's functions.
 
 pub mod draw;
+pub mod install;
+pub mod oauth;
 pub mod privacy;
 pub mod segment_rules;
 pub mod sentiment;

@@ -13,6 +13,7 @@
 //! the executor falls back to one job at a time to isolate the culprit.
 
 pub mod handlers;
+pub mod scheduler;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -114,10 +114,22 @@ async fn worker_loop(
 ) {
     let poll = Duration::from_millis(ctx.settings.worker.poll_interval_ms);
     let batch = ctx.settings.worker.batch_size;
+    let max_attempts = ctx.settings.worker.max_attempts;
     tracing::debug!(worker = index, "job worker started");
+    let mut last_schedule = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
         if *stop.borrow() {
             break;
+        }
+        // The first worker also enqueues periodic jobs, at most once a minute.
+        if index == 0 && last_schedule.elapsed() >= Duration::from_secs(60) {
+            last_schedule = std::time::Instant::now();
+            if let Err(e) = db
+                .run(move |c| Ok(super::scheduler::enqueue_due(c, max_attempts)?))
+                .await
+            {
+                tracing::warn!(error = %e, "periodic job scheduling failed");
+            }
         }
         // Drain: keep claiming while there is work.
         loop {

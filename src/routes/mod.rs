@@ -1,7 +1,11 @@
 //! HTTP routes, one file per resource. Handlers validate input into domain types,
 //! call the domain and db layers, and return [`AppError`] on failure.
 
+pub mod api;
+pub mod auth;
+pub mod csrf;
 pub mod facebook_callbacks;
+pub mod fan_auth;
 pub mod health;
 pub mod metrics;
 pub mod webhooks;
@@ -16,6 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     metrics::configure(cfg);
     webhooks::configure(cfg);
     facebook_callbacks::configure(cfg);
+    auth::configure(cfg);
+    fan_auth::configure(cfg);
+    api::configure(cfg);
 }
 
 /// Unknown routes: a JSON 404 in the common error shape.

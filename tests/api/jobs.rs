@@ -47,10 +47,18 @@ fn context(db_url: &str) -> JobContext {
     settings.worker.backoff_base_ms = 60_000;
     settings.worker.backoff_max_ms = 120_000;
     JobContext {
-        settings: Arc::new(settings),
+        settings: Arc::new(settings.clone()),
         metrics: fanfare::metrics::Metrics::new(),
         runtime: tokio::runtime::Handle::current(),
-        services: Arc::new(Default::default()),
+        services: Arc::new(
+            fanfare::state::Services::new(
+                &settings,
+                "http://127.0.0.1:1",
+                fanfare::db::Db::new(&settings.database),
+                fanfare::metrics::Metrics::new(),
+            )
+            .unwrap(),
+        ),
     }
 }
 

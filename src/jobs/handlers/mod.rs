@@ -2,6 +2,7 @@
 
 pub mod data_deletion;
 pub mod process_event;
+pub mod reconcile_subscriptions;
 
 use super::Registry;
 
@@ -9,4 +10,5 @@ use super::Registry;
 pub fn register_all(registry: &mut Registry) {
     registry.register(process_event::ProcessEvent);
     registry.register(data_deletion::DataDeletion);
+    registry.register(reconcile_subscriptions::ReconcileSubscriptions);
 }

@@ -1,0 +1,46 @@
+//! Periodic jobs. Every worker process ticks; `job_schedule` (one row per kind,
+//! updated with a conditional UPDATE) makes sure each period enqueues its job once,
+//! however many processes run.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::jobs::{self as queue, NewJob};
+
+/// (job kind, period).
+pub const PERIODIC: &[(&str, Duration)] = &[(
+    super::handlers::reconcile_subscriptions::KIND,
+    Duration::from_secs(24 * 3600),
+)];
+
+/// Enqueues every periodic job whose period has passed. Returns the kinds enqueued.
+pub fn enqueue_due(conn: &mut PgConnection, max_attempts: i32) -> QueryResult<Vec<&'static str>> {
+    let mut enqueued = Vec::new();
+    for (kind, period) in PERIODIC {
+        diesel::sql_query("INSERT INTO job_schedule (kind) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind::<Text, _>(*kind)
+            .execute(conn)?;
+        let claimed = diesel::sql_query(
+            "UPDATE job_schedule SET last_enqueued_at = now() \
+             WHERE kind = $1 AND last_enqueued_at <= now() - make_interval(secs => $2)",
+        )
+        .bind::<Text, _>(*kind)
+        .bind::<BigInt, _>(period.as_secs() as i64)
+        .execute(conn)?;
+        if claimed == 1 {
+            queue::enqueue(
+                conn,
+                &NewJob::new(
+                    kind,
+                    serde_json::json!({"scheduled_at": Utc::now()}),
+                    max_attempts,
+                ),
+            )?;
+            enqueued.push(*kind);
+        }
+    }
+    Ok(enqueued)
+}
