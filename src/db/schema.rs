@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    activities (id) {
+        id -> Int8,
+        page_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        visitor_id -> Nullable<Text>,
+        contest_id -> Nullable<Int8>,
+        kind -> Text,
+        occurred_at -> Timestamptz,
+        details -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     admin_sessions (id) {
         id -> Uuid,
         admin_id -> Int8,
@@ -23,6 +37,32 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        page_id -> Nullable<Int8>,
+        admin_id -> Nullable<Int8>,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Nullable<Int8>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        contest_id -> Nullable<Int8>,
+        entry_id -> Nullable<Int8>,
+        kind -> Text,
+        granted -> Bool,
+        text_version -> Text,
+        recorded_at -> Timestamptz,
     }
 }
 
@@ -60,6 +100,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    contests (id) {
+        id -> Int8,
+        page_id -> Int8,
+        slug -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        prize -> Text,
+        rules_text -> Text,
+        rules_version -> Text,
+        min_age -> Nullable<Int4>,
+        allowed_countries -> Nullable<Text>,
+        entry_limit -> Text,
+        vote_limit -> Text,
+        time_zone -> Text,
+        opens_at -> Nullable<Timestamptz>,
+        closes_at -> Nullable<Timestamptz>,
+        status -> Text,
+        auto_approve -> Bool,
+        voting_enabled -> Bool,
+        form_schema -> Jsonb,
+        linked_post_id -> Nullable<Text>,
+        opened_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     deauthorizations (id) {
         id -> Int8,
         app_scoped_user_id -> Text,
@@ -79,6 +149,30 @@ diesel::table! {
         report -> Jsonb,
         requested_at -> Timestamptz,
         completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    entries (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        page_id -> Int8,
+        contact_id -> Int8,
+        entry_period -> Text,
+        source -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        moderated_by -> Nullable<Int8>,
+        moderated_at -> Nullable<Timestamptz>,
+        text -> Nullable<Text>,
+        image_name -> Nullable<Text>,
+        answers -> Jsonb,
+        comment_id -> Nullable<Text>,
+        sentiment -> Nullable<Float8>,
+        ip -> Nullable<Text>,
+        user_agent_hash -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -155,6 +249,14 @@ diesel::table! {
         subscription_checked_at -> Nullable<Timestamptz>,
         installed_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rate_limits (key, window_start) {
+        key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
     }
 }
 
@@ -268,6 +370,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    visitors (id) {
+        id -> Text,
+        page_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        first_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    votes (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        entry_id -> Int8,
+        voter_contact_id -> Int8,
+        vote_period -> Text,
+        ip -> Nullable<Text>,
+        user_agent_hash -> Nullable<Text>,
+        ip_votes_last_10m -> Int4,
+        voter_age_secs -> Int8,
+        voided_at -> Nullable<Timestamptz>,
+        void_reason -> Nullable<Text>,
+        voided_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Int8,
         body -> Bytea,
@@ -309,10 +438,23 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(activities -> contacts (contact_id));
+diesel::joinable!(activities -> contests (contest_id));
+diesel::joinable!(activities -> pages (page_id));
 diesel::joinable!(admin_sessions -> admins (admin_id));
+diesel::joinable!(audit_log -> admins (admin_id));
+diesel::joinable!(audit_log -> pages (page_id));
+diesel::joinable!(consents -> contacts (contact_id));
+diesel::joinable!(consents -> contests (contest_id));
+diesel::joinable!(consents -> entries (entry_id));
 diesel::joinable!(contact_identities -> contacts (contact_id));
 diesel::joinable!(contact_identities -> pages (page_id));
 diesel::joinable!(contacts -> pages (page_id));
+diesel::joinable!(contests -> pages (page_id));
+diesel::joinable!(entries -> admins (moderated_by));
+diesel::joinable!(entries -> contacts (contact_id));
+diesel::joinable!(entries -> contests (contest_id));
+diesel::joinable!(entries -> pages (page_id));
 diesel::joinable!(oauth_states -> pages (page_id));
 diesel::joinable!(page_admins -> admins (admin_id));
 diesel::joinable!(page_admins -> pages (page_id));
@@ -328,21 +470,33 @@ diesel::joinable!(sandbox_reactions -> sandbox_users (user_id));
 diesel::joinable!(sandbox_subscriptions -> sandbox_pages (page_id));
 diesel::joinable!(sandbox_tokens -> sandbox_pages (page_id));
 diesel::joinable!(sandbox_tokens -> sandbox_users (user_id));
+diesel::joinable!(visitors -> contacts (contact_id));
+diesel::joinable!(visitors -> pages (page_id));
+diesel::joinable!(votes -> admins (voided_by));
+diesel::joinable!(votes -> contacts (voter_contact_id));
+diesel::joinable!(votes -> contests (contest_id));
+diesel::joinable!(votes -> entries (entry_id));
 diesel::joinable!(webhook_events -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    activities,
     admin_sessions,
     admins,
+    audit_log,
+    consents,
     contact_identities,
     contacts,
+    contests,
     deauthorizations,
     deletion_requests,
+    entries,
     fan_tokens,
     job_schedule,
     jobs,
     oauth_states,
     page_admins,
     pages,
+    rate_limits,
     sandbox_codes,
     sandbox_comments,
     sandbox_page_roles,
@@ -353,6 +507,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sandbox_tokens,
     sandbox_users,
     sandbox_webhook_outbox,
+    visitors,
+    votes,
     webhook_deliveries,
     webhook_events,
 );
