@@ -1,9 +1,13 @@
 //! HTTP routes, one file per resource. Handlers validate input into domain types,
 //! call the domain and db layers, and return [`AppError`] on failure.
 
+pub mod assets;
 pub mod facebook_callbacks;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
+pub mod security_headers;
+pub mod styleguide;
 pub mod webhooks;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,6 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     metrics::configure(cfg);
     webhooks::configure(cfg);
     facebook_callbacks::configure(cfg);
+    assets::configure(cfg);
+    openapi::configure(cfg);
+    styleguide::configure(cfg);
 }
 
 /// Unknown routes: a JSON 404 in the common error shape.

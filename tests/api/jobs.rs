@@ -30,7 +30,10 @@ impl JobHandler for Flaky {
         }
         let fail_times = job.payload["fail_times"].as_i64().unwrap_or(0);
         if i64::from(job.attempts) < fail_times {
-            return Err(JobError::retry(format!("attempt {} failed", job.attempts + 1)));
+            return Err(JobError::retry(format!(
+                "attempt {} failed",
+                job.attempts + 1
+            )));
         }
         if job.payload["permanent"] == true {
             return Err(JobError::permanent("cannot ever work"));
@@ -65,16 +68,19 @@ async fn failed_jobs_retry_with_backoff_then_succeed_and_effects_commit_once() {
     let mut registry = Registry::new();
     registry.register(Flaky { runs: runs.clone() });
     let mut conn = db.conn();
-    queue::enqueue(&mut conn, &NewJob::new("flaky", json!({"fail_times": 2}), 5)).unwrap();
+    queue::enqueue(
+        &mut conn,
+        &NewJob::new("flaky", json!({"fail_times": 2}), 5),
+    )
+    .unwrap();
 
     let r = tokio::task::block_in_place(|| run_once(&registry, &ctx, &mut conn, 10)).unwrap();
     assert_eq!((r.claimed, r.failed, r.dead), (1, 1, 0));
-    let job: (i32, bool, Option<String>) = diesel::sql_query(
-        "SELECT attempts, run_at > now() AS later, last_error FROM jobs",
-    )
-    .get_result::<AttemptRow>(&mut conn)
-    .map(|r| (r.attempts, r.later, r.last_error))
-    .unwrap();
+    let job: (i32, bool, Option<String>) =
+        diesel::sql_query("SELECT attempts, run_at > now() AS later, last_error FROM jobs")
+            .get_result::<AttemptRow>(&mut conn)
+            .map(|r| (r.attempts, r.later, r.last_error))
+            .unwrap();
     assert_eq!(job.0, 1);
     assert!(job.1, "a failed job is rescheduled into the future");
     assert_eq!(job.2.as_deref(), Some("attempt 1 failed"));
@@ -111,9 +117,12 @@ async fn jobs_dead_letter_after_max_attempts_and_operators_can_retry_them() {
         runs: Arc::new(AtomicUsize::new(0)),
     });
     let mut conn = db.conn();
-    let id = queue::enqueue(&mut conn, &NewJob::new("flaky", json!({"fail_times": 99}), 3))
-        .unwrap()
-        .unwrap();
+    let id = queue::enqueue(
+        &mut conn,
+        &NewJob::new("flaky", json!({"fail_times": 99}), 3),
+    )
+    .unwrap()
+    .unwrap();
     for _ in 0..3 {
         make_due(&mut conn);
         tokio::task::block_in_place(|| run_once(&registry, &ctx, &mut conn, 10)).unwrap();
@@ -134,7 +143,11 @@ async fn jobs_dead_letter_after_max_attempts_and_operators_can_retry_them() {
     assert_eq!(count(&mut conn, "deauthorizations"), 0);
 
     // Permanent errors and unknown kinds dead-letter at once.
-    queue::enqueue(&mut conn, &NewJob::new("flaky", json!({"permanent": true}), 5)).unwrap();
+    queue::enqueue(
+        &mut conn,
+        &NewJob::new("flaky", json!({"permanent": true}), 5),
+    )
+    .unwrap();
     queue::enqueue(&mut conn, &NewJob::new("no_such_kind", json!({}), 5)).unwrap();
     diesel::sql_query("DELETE FROM jobs WHERE id = $1")
         .bind::<diesel::sql_types::BigInt, _>(id)
@@ -177,7 +190,9 @@ async fn concurrent_workers_never_run_the_same_job() {
     registry.register(Flaky { runs: runs.clone() });
     {
         let mut conn = db.conn();
-        let jobs: Vec<NewJob> = (0..400).map(|_| NewJob::new("flaky", json!({}), 5)).collect();
+        let jobs: Vec<NewJob> = (0..400)
+            .map(|_| NewJob::new("flaky", json!({}), 5))
+            .collect();
         queue::enqueue_many(&mut conn, &jobs).unwrap();
     }
     let handles: Vec<_> = (0..4)
@@ -203,7 +218,11 @@ async fn concurrent_workers_never_run_the_same_job() {
         total += h.await.unwrap();
     }
     assert_eq!(total, 400);
-    assert_eq!(runs.load(Ordering::SeqCst), 400, "each job ran exactly once");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        400,
+        "each job ran exactly once"
+    );
     let mut conn = db.conn();
     assert_eq!(count(&mut conn, "deauthorizations"), 400);
     assert_eq!(count(&mut conn, "jobs"), 0);
