@@ -19,7 +19,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{
     HeaderMap, HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY,
@@ -146,7 +145,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Transform = SecurityHeadersMiddleware<S>;
     type InitError = ();
@@ -172,7 +171,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
     type Future = LocalFuture<Result<Self::Response, Self::Error>>;
 
@@ -182,17 +181,12 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let policy = self.policy.clone();
-        let http_req = req.request().clone();
         let fut = self.service.call(req);
         Box::pin(async move {
-            // An error escaping an inner middleware is rendered here, so that it
-            // carries the headers too instead of being rendered later without them.
-            let mut res = match fut.await {
-                Ok(res) => res.map_into_left_body(),
-                Err(err) => {
-                    ServiceResponse::new(http_req, err.error_response()).map_into_right_body()
-                }
-            };
+            // Handler errors arrive here already rendered as responses. An `Err` can
+            // only come from an inner middleware; it passes through (the request is
+            // gone by then, and cloning it up front would break routing).
+            let mut res = fut.await?;
             let path = res.request().path().to_owned();
             policy.apply(&path, res.headers_mut());
             Ok(res)
@@ -202,7 +196,85 @@ where
 
 #[cfg(test)]
 mod tests {
+    use actix_web::test as actix_test;
+    use actix_web::{web, App, HttpResponse};
+
     use super::*;
+    use crate::config::Sources;
+
+    fn settings() -> Settings {
+        Settings::load_from(&Sources {
+            config_dir: None,
+            environment: None,
+            env_vars: Vec::new(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn form_action_names_the_dialog_origin() {
+        let mut s = settings();
+        assert_eq!(
+            dialog_origin(&s, "http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080"),
+            "sandbox: our own /sandbox dialog"
+        );
+        s.facebook.mode = FacebookMode::Live;
+        assert_eq!(
+            dialog_origin(&s, "https://fans.example.org").as_deref(),
+            Some("https://www.facebook.com")
+        );
+        s.facebook.dialog_url = "https://dialog.example.net:8443/v21.0/dialog/oauth".into();
+        assert_eq!(
+            dialog_origin(&s, "https://fans.example.org").as_deref(),
+            Some("https://dialog.example.net:8443")
+        );
+    }
+
+    #[actix_web::test]
+    async fn headers_a_handler_set_are_kept() {
+        let app = actix_test::init_service(
+            App::new()
+                .wrap(SecurityHeaders::new(&settings(), "http://127.0.0.1:8080"))
+                .route(
+                    "/special",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .insert_header(("content-security-policy", "default-src 'none'"))
+                            .insert_header(("x-frame-options", "SAMEORIGIN"))
+                            .finish()
+                    }),
+                )
+                .route("/plain", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let res = actix_test::call_service(
+            &app,
+            actix_test::TestRequest::get().uri("/special").to_request(),
+        )
+        .await;
+        let h = res.headers();
+        assert_eq!(
+            h.get("content-security-policy").unwrap(),
+            "default-src 'none'"
+        );
+        assert_eq!(h.get("x-frame-options").unwrap(), "SAMEORIGIN");
+        // The headers it did not set are still added.
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+
+        let res = actix_test::call_service(
+            &app,
+            actix_test::TestRequest::get().uri("/plain").to_request(),
+        )
+        .await;
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
 
     #[test]
     fn only_fan_paths_are_embeddable() {

@@ -146,7 +146,11 @@ async fn dashboard(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
                 spark: spark(3.0),
             },
         ],
-        charts: samples::charts(),
+        // Sparklines are shown in the stat tiles above.
+        charts: samples::charts()
+            .into_iter()
+            .filter(|c| c.file_name != "sparkline")
+            .collect(),
         rows: vec![
             EntryRow {
                 fan: "Maya Okafor",

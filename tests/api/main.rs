@@ -6,4 +6,5 @@ mod foundation;
 mod helpers;
 mod jobs;
 mod proxy;
+mod ui;
 mod webhooks;

@@ -6,14 +6,14 @@ use std::fmt::Write;
 
 use super::line::axis_titles;
 use super::scale::{extent, nice_ticks, Linear};
-use super::svg::{self, n, AXIS, GRID, MUTED, TEXT};
+use super::svg::{self, n, AXIS, GRID, MUTED, SMALL, TEXT, WIDTH as W};
 use super::{ChartOptions, Svg, ValueFormat, PALETTE};
 
-const W: f64 = 640.0;
-const ROW: f64 = 34.0;
+const ROW: f64 = 32.0;
 const BAR: f64 = 20.0;
-const SMALL: f64 = 12.0;
-const MAX_LABEL: usize = 24;
+/// Share of the width the category labels may take; longer ones are shortened
+/// (the full label stays in the tooltip and the description).
+const LABEL_SHARE: f64 = 0.36;
 
 /// One bar per `(label, value)`, in the given order. Negative values extend left of
 /// the zero line in a second colour.
@@ -24,16 +24,16 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], opts: &ChartOptions) -> Sv
         .map(|(l, v)| (l.as_str(), *v))
         .collect();
     let Some((lo, hi)) = extent(bars.iter().map(|(_, v)| v)) else {
-        return svg::empty("bar-chart", title, W, 200.0);
+        return svg::empty("bar-chart", title, W, 160.0);
     };
     let (lo, hi) = match opts.range {
         Some((a, b)) => (lo.min(a), hi.max(b)),
         None => (lo, hi),
     };
-    let ticks = nice_ticks(lo, hi, 5, opts.format == ValueFormat::Count);
+    let integer = opts.format == ValueFormat::Count;
     let labels: Vec<String> = bars
         .iter()
-        .map(|(l, _)| svg::truncate(l, MAX_LABEL))
+        .map(|(l, _)| svg::truncate(l, svg::chars_fitting(W * LABEL_SHARE, svg::FONT_SIZE)))
         .collect();
     let values: Vec<String> = bars
         .iter()
@@ -44,7 +44,7 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], opts: &ChartOptions) -> Sv
         .iter()
         .map(|l| svg::text_width(l, svg::FONT_SIZE))
         .fold(0.0, f64::max)
-        .clamp(40.0, W * 0.36);
+        .clamp(40.0, W * LABEL_SHARE);
     let value_w = values
         .iter()
         .map(|v| svg::text_width(v, SMALL))
@@ -55,6 +55,18 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], opts: &ChartOptions) -> Sv
     let bottom = 28.0 + if opts.x_label.is_some() { 22.0 } else { 0.0 };
     let h = top + ROW * bars.len() as f64 + bottom;
     let (x0, x1, y0, y1) = (left, W - right, top, h - bottom);
+    // As many value ticks as fit side by side: estimate with the widest label of a
+    // first guess, then settle on the count that fits.
+    let tick_w = |ticks: &[f64]| {
+        ticks
+            .iter()
+            .map(|t| svg::text_width(&svg::format_tick(*t, opts.format), SMALL))
+            .fold(0.0, f64::max)
+            + 16.0
+    };
+    let guess = nice_ticks(lo, hi, 5, integer);
+    let fit = ((x1 - x0) / tick_w(&guess)).floor().clamp(2.0, 5.0) as usize;
+    let ticks = nice_ticks(lo, hi, fit, integer);
     let x = Linear::new((ticks[0], ticks[ticks.len() - 1]), (x0, x1));
 
     let mut out = String::new();

@@ -3,15 +3,13 @@
 
 use std::fmt::Write;
 
-use super::svg::{self, n, TEXT};
+use super::svg::{self, n, SMALL, TEXT, WIDTH as W};
 use super::{Svg, ValueFormat, PALETTE};
 
-const W: f64 = 640.0;
-const BAR: f64 = 38.0;
-const GAP: f64 = 30.0;
+const BAR: f64 = 32.0;
+const GAP: f64 = 28.0;
 const PAD: f64 = 8.0;
-const SMALL: f64 = 12.0;
-const MIN_BAR: f64 = 20.0;
+const MIN_BAR: f64 = 6.0;
 
 /// One centred bar per step, its width proportional to the largest step, joined by
 /// connectors that show the percentage carried over from the previous step.
@@ -23,9 +21,13 @@ pub fn funnel_chart(title: &str, steps: &[(String, f64)]) -> Svg {
         .collect();
     let max = steps.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     if max <= 0.0 {
-        return svg::empty("funnel-chart", title, W, 200.0);
+        return svg::empty("funnel-chart", title, W, 160.0);
     }
-    let labels: Vec<String> = steps.iter().map(|(l, _)| svg::truncate(l, 22)).collect();
+    let label_max = W * 0.34;
+    let labels: Vec<String> = steps
+        .iter()
+        .map(|(l, _)| svg::truncate(l, svg::chars_fitting(label_max, svg::FONT_SIZE)))
+        .collect();
     let values: Vec<String> = steps
         .iter()
         .map(|(_, v)| svg::format_value(*v, ValueFormat::Count))
@@ -34,18 +36,19 @@ pub fn funnel_chart(title: &str, steps: &[(String, f64)]) -> Svg {
         .iter()
         .map(|l| svg::text_width(l, svg::FONT_SIZE))
         .fold(0.0, f64::max)
-        .clamp(60.0, 180.0);
+        .clamp(60.0, label_max);
     let value_w = values
         .iter()
         .map(|v| svg::text_width(v, svg::FONT_SIZE))
         .fold(0.0, f64::max);
     let (bx0, bx1) = (PAD + label_w + 14.0, W - PAD - value_w - 14.0);
     let cx = (bx0 + bx1) / 2.0;
-    // Linear, but a non-zero step never shrinks below a visible block (its exact
-    // value is printed beside it); a zero step is a hairline.
+    // Width grows with the square root of the value: contest funnels lose 90% or
+    // more at the first step, and on a linear scale every later step would be the
+    // same sliver. Order is preserved and each exact value is printed beside it.
     let width = |v: f64| {
         if v > 0.0 {
-            ((bx1 - bx0) * v / max).max(MIN_BAR)
+            ((bx1 - bx0) * (v / max).sqrt()).max(MIN_BAR)
         } else {
             3.0
         }

@@ -4,17 +4,17 @@
 use std::fmt::Write;
 
 use super::scale::{extent, nice_ticks, Linear};
-use super::svg::{self, n, AXIS, GRID, MUTED, TEXT};
+use super::svg::{self, n, AXIS, GRID, MUTED, SMALL, TEXT, WIDTH as W};
 use super::{ChartOptions, Series, Svg, ValueFormat, PALETTE};
 
-const W: f64 = 640.0;
-const H: f64 = 300.0;
-/// Points are drawn as dots (with tooltips) up to this many per series; beyond it
-/// they would merge into a bead chain.
+const H: f64 = 260.0;
+/// Points get hover targets with tooltips up to this many per series.
 const MAX_DOTS: usize = 45;
+/// Below this spacing (viewBox units) visible dots would merge into a bead chain,
+/// so the targets stay invisible and only the line shows.
+const MIN_DOT_SPACING: f64 = 16.0;
 /// Series longer than this are summarised, not listed, in the text alternative.
 const MAX_LISTED: usize = 60;
-const SMALL: f64 = 12.0;
 
 /// A line chart of `series` over `x_labels` (one value per label).
 pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], opts: &ChartOptions) -> Svg {
@@ -58,8 +58,16 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], opts: &Ch
         .iter()
         .map(|t| svg::text_width(t, SMALL))
         .fold(0.0, f64::max);
-    let left = (widest + 12.0).max(36.0) + if opts.y_label.is_some() { 22.0 } else { 0.0 };
-    let right = 22.0;
+    // Category labels are centred on their points: the margins leave room for half
+    // of the first and last one, so neither has to be shifted into a neighbour.
+    let shown: Vec<String> = (0..count).map(|i| svg::truncate(label(i), 12)).collect();
+    let widest_x = shown
+        .iter()
+        .map(|t| svg::text_width(t, SMALL))
+        .fold(0.0, f64::max);
+    let left = (widest + 12.0).max(widest_x / 2.0 + 4.0).max(36.0)
+        + if opts.y_label.is_some() { 22.0 } else { 0.0 };
+    let right = (widest_x / 2.0 + 4.0).max(16.0);
     let top = legend_bottom + 10.0;
     let bottom = 30.0 + if opts.x_label.is_some() { 20.0 } else { 0.0 };
     let (x0, x1, y0, y1) = (left, W - right, top, H - bottom);
@@ -101,23 +109,16 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], opts: &Ch
     );
 
     // Category labels, thinned so they never overlap.
-    let max_labels = ((x1 - x0) / 76.0).floor().max(1.0) as usize;
+    // One label per slot wide enough for the widest label plus a gap.
+    let max_labels = ((x1 - x0) / (widest_x + 14.0)).floor().max(1.0) as usize;
     for i in svg::label_indices(count, max_labels) {
-        let text = svg::truncate(label(i), 12);
-        let half = svg::text_width(&text, SMALL) / 2.0;
-        let anchor = if x(i) - half < 2.0 {
-            "start"
-        } else if x(i) + half > W - 2.0 {
-            "end"
-        } else {
-            "middle"
-        };
+        let text = &shown[i];
         svg::text(
             &mut out,
             x(i),
             y1 + 20.0,
-            &format!(r#"text-anchor="{anchor}" fill="{MUTED}" font-size="{SMALL}""#),
-            &text,
+            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="{SMALL}""#),
+            text,
         );
     }
     axis_titles(&mut out, opts, (x0, x1, y0, y1));
@@ -153,11 +154,26 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], opts: &Ch
             );
         }
         let lone = |i: usize| runs.iter().any(|r| r.len() == 1 && r[0] == i);
+        let spacing = if count > 1 {
+            (x1 - x0) / (count - 1) as f64
+        } else {
+            W
+        };
+        // An isolated point has no line, so it is always visible.
+        let dot_for = |i: usize| {
+            if spacing >= MIN_DOT_SPACING || lone(i) {
+                format!(r##"r="3.5" fill="{color}" stroke="#fff" stroke-width="1.5""##)
+            } else {
+                // Transparent still counts as painted, so the tooltip works on hover.
+                r#"r="5" fill="transparent""#.to_string()
+            }
+        };
         for i in 0..count {
             let Some(v) = value(s, i) else { continue };
             if count > MAX_DOTS && !lone(i) {
                 continue;
             }
+            let dot = dot_for(i);
             let tip = format!(
                 "{} · {}: {}",
                 s.name,
@@ -166,7 +182,7 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], opts: &Ch
             );
             let _ = write!(
                 out,
-                r##"<circle cx="{}" cy="{}" r="3.5" fill="{color}" stroke="#fff" stroke-width="1.5"><title>{}</title></circle>"##,
+                r##"<circle cx="{}" cy="{}" {dot}><title>{}</title></circle>"##,
                 n(x(i)),
                 n(y.map(v)),
                 svg::escape(&tip)

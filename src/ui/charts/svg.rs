@@ -15,7 +15,13 @@ pub(super) const MUTED: &str = "#4b5563";
 pub(super) const GRID: &str = "#e5e7eb";
 /// The zero line and axes: gray-500, 4.8:1 (meaningful lines need 3:1).
 pub(super) const AXIS: &str = "#6b7280";
-pub(super) const FONT_SIZE: f64 = 13.0;
+/// Width of every chart's viewBox. Charts scale to their container, so text
+/// shrinks with it: 400 units keeps 14-unit labels at about 11 px on a phone card
+/// (~320 px) and about 15 px in a half-width desktop card.
+pub(super) const WIDTH: f64 = 400.0;
+pub(super) const FONT_SIZE: f64 = 14.0;
+/// Ticks, legends and notes.
+pub(super) const SMALL: f64 = 13.0;
 
 /// Escapes text for XML content and attribute values alike. Characters that XML
 /// 1.0 cannot carry at all (most C0 controls) become U+FFFD, so a label pasted
@@ -50,6 +56,11 @@ pub fn truncate(s: &str, max: usize) -> String {
     t.truncate(t.trim_end().len());
     t.push('…');
     t
+}
+
+/// How many characters of text fit in `width` units at `size`.
+pub fn chars_fitting(width: f64, size: f64) -> usize {
+    (width / (size * 0.58)).floor().max(2.0) as usize
 }
 
 /// Rough rendered width of `s` at `size` px in a proportional sans-serif font,

@@ -267,9 +267,27 @@ fn one_point_and_many_points_render_sensibly() {
     );
     let els = parse(one.as_str());
     let dot = els.iter().find(|e| e.name == "circle").unwrap();
+    let zero = els
+        .iter()
+        .find(|e| e.attrs.get("class").map(String::as_str) == Some("zero-line"))
+        .unwrap();
     // Centred, and its value is printed since there is no line to read.
-    assert!((num(dot, "cx") - 320.0).abs() < 30.0);
+    let middle = (num(zero, "x1") + num(zero, "x2")) / 2.0;
+    assert!((num(dot, "cx") - middle).abs() < 0.1);
     assert!(els.iter().any(|e| e.name == "text" && e.text == "7"));
+
+    // A month: every day has a hover target, but dots this close would merge, so
+    // they are invisible.
+    let month = line_chart(
+        "Month",
+        &days(30),
+        &[Series::new("Entries", vec![1.0; 30])],
+        &ChartOptions::default(),
+    );
+    let els = parse(month.as_str());
+    let dots: Vec<&El> = els.iter().filter(|e| e.name == "circle").collect();
+    assert_eq!(dots.len(), 30);
+    assert!(dots.iter().all(|d| d.attrs["fill"] == "transparent"));
 
     let values: Vec<f64> = (0..365).map(|i| (i % 17) as f64).collect();
     let many = line_chart(
