@@ -194,6 +194,8 @@ fn build_server(
         s.http_workers
     };
     let json_limit = s.json_body_limit_bytes;
+    let security_headers =
+        crate::routes::security_headers::SecurityHeaders::new(&data.settings, &data.public_url);
     let server = HttpServer::new(move || {
         let metrics = data.metrics.clone();
         App::new()
@@ -255,6 +257,8 @@ fn build_server(
                 }
             })
             .wrap(TracingLogger::<RequestSpan>::new())
+            // Outermost, so every response, errors and 404s included, carries them.
+            .wrap(security_headers.clone())
             .app_data(data.clone())
             .app_data(crate::routes::json_config(json_limit))
             .app_data(crate::routes::query_config())

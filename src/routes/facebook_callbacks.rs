@@ -47,7 +47,18 @@ pub fn verified_signed_request(
     Ok(sr)
 }
 
-async fn deauthorize(
+/// Deauthorize callback: the user removed the app; their page tokens are revoked.
+#[utoipa::path(
+    post,
+    path = "/facebook/deauthorize",
+    tag = "facebook",
+    request_body(content = super::openapi::SignedRequestForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Tokens revoked", body = super::openapi::Deauthorized),
+        (status = 401, description = "Bad or stale signed_request", body = super::openapi::ErrorResponse),
+    )
+)]
+pub(crate) async fn deauthorize(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
@@ -79,7 +90,18 @@ async fn deauthorize(
     Ok(HttpResponse::Ok().json(json!({"status": "deauthorized", "tokens_revoked": revoked})))
 }
 
-async fn data_deletion(
+/// Data deletion request: queues the deletion and answers with a status URL.
+#[utoipa::path(
+    post,
+    path = "/facebook/data-deletion",
+    tag = "facebook",
+    request_body(content = super::openapi::SignedRequestForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Deletion queued", body = super::openapi::DeletionAccepted),
+        (status = 401, description = "Bad or stale signed_request", body = super::openapi::ErrorResponse),
+    )
+)]
+pub(crate) async fn data_deletion(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
@@ -124,7 +146,22 @@ struct DeletionStatusPage<'a> {
     retention_note: &'a str,
 }
 
-async fn deletion_status(
+/// Public status page of a deletion request: HTML, or JSON with `Accept: application/json`.
+#[utoipa::path(
+    get,
+    path = "/facebook/data-deletion/{code}",
+    tag = "facebook",
+    params(("code" = String, Path, description = "The confirmation code")),
+    responses(
+        (status = 200, description = "The request's status",
+            content(
+                (super::openapi::DeletionStatus = "application/json"),
+                (String = "text/html"),
+            )),
+        (status = 404, description = "Unknown code", body = super::openapi::ErrorResponse),
+    )
+)]
+pub(crate) async fn deletion_status(
     req: HttpRequest,
     state: web::Data<AppState>,
     code: web::Path<String>,

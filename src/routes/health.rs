@@ -16,11 +16,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz));
 }
 
-async fn healthz() -> HttpResponse {
+/// Liveness: the process is up. Never touches the database.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The process is alive", body = super::openapi::Status))
+)]
+pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// Readiness: Postgres answers a round trip within a second.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = super::openapi::Readiness),
+        (status = 503, description = "The database is unavailable", body = super::openapi::ErrorResponse),
+    )
+)]
+pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let pool = state.db.pool().clone();
     let check = actix_web::web::block(move || -> Result<(), AppError> {
         let mut conn = pool.get_timeout(READY_TIMEOUT)?;

@@ -2,12 +2,16 @@
 //! call the domain and db layers, and return [`AppError`] on failure.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod facebook_callbacks;
 pub mod fan_auth;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
+pub mod security_headers;
+pub mod styleguide;
 pub mod webhooks;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     fan_auth::configure(cfg);
     api::configure(cfg);
+    assets::configure(cfg);
+    openapi::configure(cfg);
+    styleguide::configure(cfg);
 }
 
 /// Unknown routes: a JSON 404 in the common error shape.

@@ -26,7 +26,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn handshake(
+/// Webhook verification handshake: echoes `hub.challenge` when the verify token matches.
+#[utoipa::path(
+    get,
+    path = "/webhooks/facebook",
+    tag = "facebook",
+    params(
+        ("hub.mode" = String, Query, description = "Always `subscribe`"),
+        ("hub.verify_token" = String, Query, description = "Must equal `facebook.verify_token`"),
+        ("hub.challenge" = String, Query, description = "Echoed back as plain text"),
+    ),
+    responses(
+        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain"),
+        (status = 403, description = "Wrong mode or token", body = String, content_type = "text/plain"),
+    )
+)]
+pub(crate) async fn handshake(
     state: web::Data<AppState>,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
@@ -49,7 +64,25 @@ async fn handshake(
     }
 }
 
-async fn receive(
+/// A webhook delivery. The signature is checked over the raw body before anything
+/// else; the delivery is committed to Postgres before it is answered 200.
+#[utoipa::path(
+    post,
+    path = "/webhooks/facebook",
+    tag = "facebook",
+    params(
+        ("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC of the raw body with the app secret>`"),
+        ("X-Hub-Signature" = Option<String>, Header, description = "Legacy `sha1=<hex>`, accepted only with `facebook.accept_sha1`"),
+    ),
+    request_body(content = Object, content_type = "application/json", description = "Facebook's `{\"object\":\"page\",\"entry\":[…]}` envelope"),
+    responses(
+        (status = 200, description = "Stored (or a duplicate of a stored delivery)", body = super::openapi::Status),
+        (status = 401, description = "Missing or wrong signature", body = super::openapi::ErrorResponse),
+        (status = 413, description = "Body over `facebook.max_body_bytes`", body = super::openapi::ErrorResponse),
+        (status = 503, description = "Database unavailable; Facebook retries", body = super::openapi::ErrorResponse),
+    )
+)]
+pub(crate) async fn receive(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<AppState>,

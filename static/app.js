@@ -1,0 +1,141 @@
+/* Fanfare progressive enhancement. Every page works without this file:
+   - [data-copy] buttons copy text and say so (they ship `hidden`; the text they
+     copy is always visible and selectable next to them);
+   - forms (or submit buttons) with [data-confirm] ask before submitting;
+   - success/info flashes ([data-autodismiss]) fade after a while; all flashes get
+     a dismiss button.
+   Loaded with `defer` from /static; no inline script anywhere (CSP). */
+(function () {
+  "use strict";
+
+  var FLASH_MS = 6000;
+  var FEEDBACK_MS = 2000;
+  var live;
+
+  /* One polite live region, so screen readers hear "Copied". */
+  function announce(text) {
+    if (!live) {
+      live = document.createElement("span");
+      live.className = "visually-hidden";
+      live.setAttribute("role", "status");
+      document.body.appendChild(live);
+    }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  /* Clipboard API where allowed; the facebook.com iframe may deny it, so fall
+     back to a selected textarea and execCommand. */
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return legacyCopy(text); });
+    }
+    return legacyCopy(text);
+  }
+
+  function legacyCopy(text) {
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "visually-hidden";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(area);
+      if (ok) { resolve(); } else { reject(new Error("copy refused")); }
+    });
+  }
+
+  function feedback(button, text) {
+    if (!button.hasAttribute("data-label")) {
+      button.setAttribute("data-label", button.textContent);
+    }
+    button.textContent = text;
+    button.setAttribute("data-copied", "");
+    announce(text);
+    window.clearTimeout(button._fanfareTimer);
+    button._fanfareTimer = window.setTimeout(function () {
+      button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("data-copied");
+    }, FEEDBACK_MS);
+  }
+
+  /* Matches under root, and root itself (htmx:load hands us the swapped element). */
+  function all(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) { found.unshift(root); }
+    return found;
+  }
+
+  function enhanceCopyButtons(root) {
+    all(root, "[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    event.preventDefault();
+    copyText(button.getAttribute("data-copy")).then(
+      function () { feedback(button, "Copied!"); },
+      function () {
+        /* Copy refused: select the visible text so Ctrl+C / long-press works. */
+        var target = document.getElementById(button.getAttribute("aria-controls") || "");
+        if (target && target.select) { target.focus(); target.select(); }
+        feedback(button, "Press Ctrl+C");
+      }
+    );
+  });
+
+  /* Capture phase, so a cancelled submit never reaches htmx's own listener. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) ||
+      form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  function dismiss(flash) {
+    flash.classList.add("is-leaving");
+    var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    window.setTimeout(function () { flash.remove(); }, reduce ? 0 : 300);
+  }
+
+  function enhanceFlashes(root) {
+    all(root, ".flash:not([data-enhanced])").forEach(function (flash) {
+      flash.setAttribute("data-enhanced", "");
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "flash-close";
+      close.setAttribute("aria-label", "Dismiss message");
+      close.textContent = "×";
+      close.addEventListener("click", function () { dismiss(flash); });
+      flash.appendChild(close);
+      if (flash.hasAttribute("data-autodismiss")) {
+        var wait = function () {
+          /* Never pull a message away from someone reading or focusing it. */
+          if (flash.matches(":hover, :focus-within")) {
+            window.setTimeout(wait, FLASH_MS / 2);
+          } else {
+            dismiss(flash);
+          }
+        };
+        window.setTimeout(wait, FLASH_MS);
+      }
+    });
+  }
+
+  function enhance(root) {
+    enhanceCopyButtons(root);
+    enhanceFlashes(root);
+  }
+
+  enhance(document);
+  /* Content swapped in by htmx gets the same treatment. */
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+})();
