@@ -89,7 +89,22 @@ pub struct Resolved {
 pub type Merger = fn(&mut PgConnection, i64, &[i64]) -> QueryResult<usize>;
 
 /// Every table that references contacts, re-pointed on merge. Features add theirs.
-pub const MERGERS: &[(&str, Merger)] = &[];
+pub const MERGERS: &[(&str, Merger)] = &[
+    ("entries", super::entries::merge_contacts),
+    ("votes", super::votes::merge_contacts),
+    ("consents", merge_simple::<0>),
+    ("activities", merge_simple::<1>),
+    ("visitors", merge_simple::<2>),
+];
+
+/// Tables with a plain `contact_id` column and no per-contact uniqueness.
+fn merge_simple<const T: usize>(conn: &mut PgConnection, survivor: i64, others: &[i64]) -> QueryResult<usize> {
+    let table = ["consents", "activities", "visitors"][T];
+    diesel::sql_query(format!("UPDATE {table} SET contact_id = $1 WHERE contact_id = ANY($2)"))
+        .bind::<BigInt, _>(survivor)
+        .bind::<Array<BigInt>, _>(others)
+        .execute(conn)
+}
 
 fn keys(o: &Observation) -> Vec<(&'static str, String)> {
     let mut k = Vec::new();

@@ -6,16 +6,22 @@
 //! checks out a connection *inside* the blocking task, because an r2d2 checkout can
 //! block for up to `database.acquire_timeout_ms`.
 
+pub mod activities;
 pub mod admins;
+pub mod audit;
 pub mod contacts;
+pub mod contests;
 pub mod deletion_requests;
+pub mod entries;
 pub mod fan_tokens;
 pub mod jobs;
 pub mod oauth_states;
 pub mod pages;
 pub mod privacy;
+pub mod rate_limits;
 pub mod schema;
 pub mod tokens;
+pub mod votes;
 pub mod webhooks;
 
 use std::time::Duration;

@@ -2,7 +2,9 @@
 //! through the `db` layer's functions.
 
 pub mod draw;
+pub mod contest;
 pub mod install;
+pub mod lifecycle;
 pub mod oauth;
 pub mod privacy;
 pub mod segment_rules;

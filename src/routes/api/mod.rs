@@ -1,8 +1,13 @@
 //! The admin JSON API under `/api/v1`: JWT (cookie or `Authorization: Bearer`),
 //! every query scoped to the admin's own pages by the db layer.
 
+pub mod audit;
+pub mod contests;
+pub mod entries;
+pub mod input;
 pub mod me;
 pub mod pages;
+pub mod votes;
 
 use actix_web::web;
 
@@ -10,6 +15,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(me::configure)
+            .configure(contests::configure)
+            .configure(entries::configure)
+            .configure(votes::configure)
+            .configure(audit::configure)
             .configure(pages::configure),
     );
 }

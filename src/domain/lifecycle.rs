@@ -1,0 +1,81 @@
+//! Moving a contest through its lifecycle, by an admin or by the clock. Every
+//! transition is checked, audited, and runs the hooks of the new state (opening a
+//! contest commits to its draw seed).
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use serde_json::json;
+
+use crate::db::audit::{self, Audit};
+use crate::db::contests::{self, Contest};
+use crate::domain::contest::{check_transition, Status};
+use crate::error::AppError;
+
+/// `admin` is None when the clock moves the contest.
+pub fn transition(
+    conn: &mut PgConnection,
+    contest_id: i64,
+    admin: Option<i64>,
+    to: Status,
+    now: DateTime<Utc>,
+) -> Result<Contest, AppError> {
+    let current = match admin {
+        Some(a) => contests::lock_for_admin(conn, a, contest_id)?,
+        None => contests::find(conn, contest_id)?,
+    };
+    // An admin sees (and moves from) the status with the clock applied.
+    let from = current.effective_status(now);
+    if from == to {
+        return Ok(current);
+    }
+    check_transition(
+        from,
+        to,
+        &current.rules_text,
+        current.closes_at,
+        current.kind(),
+        current.linked_post_id.as_deref(),
+        now,
+    )?;
+    let updated = contests::set_status(conn, contest_id, to.as_str())?;
+    audit::record(
+        conn,
+        Audit {
+            page_id: Some(updated.page_id),
+            admin_id: admin,
+            action: "contest.transition",
+            subject_type: "contest",
+            subject_id: Some(contest_id),
+            details: json!({"from": from.as_str(), "to": to.as_str(), "by": if admin.is_some() { "admin" } else { "clock" }}),
+        },
+    )?;
+    Ok(updated)
+}
+
+/// Persists what the clock already decided (opening and closing on schedule).
+pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let mut n = 0;
+    for c in contests::due_for_clock(conn, now)? {
+        let target = c.effective_status(now);
+        if target.as_str() != c.status {
+            // Closing a scheduled contest that never opened goes through open.
+            if c.status() == Status::Scheduled && target == Status::Closed {
+                contests::set_status(conn, c.id, Status::Open.as_str())?;
+            }
+            contests::set_status(conn, c.id, target.as_str())?;
+            audit::record(
+                conn,
+                Audit {
+                    page_id: Some(c.page_id),
+                    admin_id: None,
+                    action: "contest.transition",
+                    subject_type: "contest",
+                    subject_id: Some(c.id),
+                    details: json!({"from": c.status, "to": target.as_str(), "by": "clock"}),
+                },
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,156 @@
+//! Moderation in the admin API:
+//! `GET /api/v1/contests/{id}/entries?status=pending`,
+//! `POST /api/v1/entries/{id}/moderation` and
+//! `POST /api/v1/contests/{id}/entries/moderation` (bulk).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::admin::AdminAuth;
+use crate::db::audit::{self, Audit};
+use crate::db::{contests, entries};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/contests/{id}/entries", web::get().to(list))
+        .route("/contests/{id}/entries/moderation", web::post().to(bulk))
+        .route("/entries/{id}", web::get().to(show))
+        .route("/entries/{id}/moderation", web::post().to(one));
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+fn default_limit() -> i64 {
+    50
+}
+
+const STATES: &[&str] = &["pending", "approved", "rejected", "disqualified"];
+
+async fn list(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (admin, contest) = (auth.admin_id, path.into_inner());
+    let q = q.into_inner();
+    if let Some(s) = &q.status {
+        if !STATES.contains(&s.as_str()) {
+            return Err(AppError::invalid("invalid_status", format!("status must be one of {}", STATES.join(", "))));
+        }
+    }
+    let (limit, offset) = (q.limit.clamp(1, 500), q.offset.max(0));
+    let list = state
+        .db
+        .run(move |c| {
+            contests::find_for_admin(c, admin, contest)?;
+            Ok(entries::list_for_admin(c, admin, contest, q.status.as_deref(), limit, offset)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": list })))
+}
+
+async fn show(auth: AdminAuth, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let entry = state.db.run(move |c| Ok(entries::find_for_admin(c, admin, id)?)).await?;
+    Ok(HttpResponse::Ok().json(entry))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moderation {
+    pub status: String,
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub entry_ids: Vec<i64>,
+}
+
+/// Moderates entries of one contest; returns the changed entries. Rejecting or
+/// disqualifying needs a reason, kept with the entry and in the audit log.
+pub fn apply(
+    conn: &mut diesel::PgConnection,
+    admin: i64,
+    contest_id: Option<i64>,
+    ids: &[i64],
+    status: &str,
+    reason: Option<&str>,
+) -> Result<Vec<entries::Entry>, AppError> {
+    if !STATES.contains(&status) {
+        return Err(AppError::invalid("invalid_status", format!("status must be one of {}", STATES.join(", "))));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if matches!(status, "rejected" | "disqualified") && reason.is_none() {
+        return Err(AppError::invalid("reason_required", "rejecting or disqualifying needs a reason"));
+    }
+    if ids.is_empty() || ids.len() > 500 {
+        return Err(AppError::invalid("invalid_selection", "choose 1..=500 entries"));
+    }
+    if let Some(c) = contest_id {
+        contests::find_for_admin(conn, admin, c)?;
+    }
+    // Every id must be the admin's (and in the contest, for bulk): no partial writes.
+    for id in ids {
+        let e = entries::find_for_admin(conn, admin, *id)?;
+        if contest_id.is_some_and(|c| c != e.contest_id) {
+            return Err(AppError::not_found("entry not found in this contest"));
+        }
+    }
+    let changed = entries::moderate(conn, admin, ids, status, reason)?;
+    for e in &changed {
+        audit::record(
+            conn,
+            Audit {
+                page_id: Some(e.page_id),
+                admin_id: Some(admin),
+                action: "entry.moderated",
+                subject_type: "entry",
+                subject_id: Some(e.id),
+                details: json!({"status": status, "reason": reason}),
+            },
+        )?;
+    }
+    Ok(changed)
+}
+
+async fn one(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Moderation>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let m = body.into_inner();
+    let changed = state
+        .db
+        .transaction(move |c| apply(c, admin, None, &[id], &m.status, m.reason.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(&changed[0]))
+}
+
+async fn bulk(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Moderation>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, contest) = (auth.admin_id, path.into_inner());
+    let m = body.into_inner();
+    let changed = state
+        .db
+        .transaction(move |c| apply(c, admin, Some(contest), &m.entry_ids, &m.status, m.reason.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"data": changed})))
+}

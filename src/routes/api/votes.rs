@@ -1,0 +1,84 @@
+//! Vote fraud review: `GET /api/v1/contests/{id}/votes?flagged=true` lists votes
+//! with their signals (IP bursts, brand-new identities); `POST /api/v1/votes/{id}/void`
+//! voids one with a reason, kept in the audit log.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::admin::AdminAuth;
+use crate::db::audit::{self, Audit};
+use crate::db::{contests, votes};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/contests/{id}/votes", web::get().to(list))
+        .route("/votes/{id}/void", web::post().to(void));
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    flagged: bool,
+}
+
+async fn list(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (admin, contest, flagged) = (auth.admin_id, path.into_inner(), q.flagged);
+    let list = state
+        .db
+        .run(move |c| {
+            contests::find_for_admin(c, admin, contest)?;
+            Ok(votes::list_for_admin(c, admin, contest, flagged, 1000)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": list,
+        "signals": {
+            "ip_burst": format!("{} or more votes from the same IP within 10 minutes", votes::BURST_THRESHOLD),
+            "new_identity": format!("the voter was first seen less than {} minutes before voting", votes::NEW_IDENTITY_SECS / 60),
+        }
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoidInput {
+    reason: String,
+}
+
+async fn void(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<VoidInput>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let reason = crate::routes::api::input::text("reason", &body.reason, 1, 500)?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let vote = state
+        .db
+        .transaction(move |c| {
+            let (vote, page_id) = votes::void(c, admin, id, &reason)?;
+            audit::record(
+                c,
+                Audit {
+                    page_id: Some(page_id),
+                    admin_id: Some(admin),
+                    action: "vote.voided",
+                    subject_type: "vote",
+                    subject_id: Some(id),
+                    details: json!({"reason": reason, "entry_id": vote.entry_id}),
+                },
+            )?;
+            Ok(vote)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(vote))
+}
