@@ -49,7 +49,11 @@ pub struct Activity {
     pub details: serde_json::Value,
 }
 
-pub fn timeline(conn: &mut PgConnection, contact_id: i64, limit: i64) -> QueryResult<Vec<Activity>> {
+pub fn timeline(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Activity>> {
     activities::table
         .filter(activities::contact_id.eq(contact_id))
         .order((activities::occurred_at.desc(), activities::id.desc()))
@@ -59,7 +63,11 @@ pub fn timeline(conn: &mut PgConnection, contact_id: i64, limit: i64) -> QueryRe
 }
 
 /// Once a visitor becomes known, their anonymous history becomes theirs.
-pub fn claim_visitor(conn: &mut PgConnection, visitor_id: &str, contact_id: i64) -> QueryResult<usize> {
+pub fn claim_visitor(
+    conn: &mut PgConnection,
+    visitor_id: &str,
+    contact_id: i64,
+) -> QueryResult<usize> {
     diesel::update(
         activities::table
             .filter(activities::visitor_id.eq(visitor_id))

@@ -42,7 +42,12 @@ pub struct AuditEntry {
 }
 
 /// The log for pages the admin manages.
-pub fn for_admin(conn: &mut PgConnection, admin_id: i64, subject: Option<(&str, i64)>, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+pub fn for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    subject: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
     use super::schema::page_admins;
     let mut q = audit_log::table
         .inner_join(page_admins::table.on(page_admins::page_id.nullable().eq(audit_log::page_id)))

@@ -98,12 +98,18 @@ pub const MERGERS: &[(&str, Merger)] = &[
 ];
 
 /// Tables with a plain `contact_id` column and no per-contact uniqueness.
-fn merge_simple<const T: usize>(conn: &mut PgConnection, survivor: i64, others: &[i64]) -> QueryResult<usize> {
+fn merge_simple<const T: usize>(
+    conn: &mut PgConnection,
+    survivor: i64,
+    others: &[i64],
+) -> QueryResult<usize> {
     let table = ["consents", "activities", "visitors"][T];
-    diesel::sql_query(format!("UPDATE {table} SET contact_id = $1 WHERE contact_id = ANY($2)"))
-        .bind::<BigInt, _>(survivor)
-        .bind::<Array<BigInt>, _>(others)
-        .execute(conn)
+    diesel::sql_query(format!(
+        "UPDATE {table} SET contact_id = $1 WHERE contact_id = ANY($2)"
+    ))
+    .bind::<BigInt, _>(survivor)
+    .bind::<Array<BigInt>, _>(others)
+    .execute(conn)
 }
 
 fn keys(o: &Observation) -> Vec<(&'static str, String)> {

@@ -40,7 +40,8 @@ pub struct Contest {
 
 impl Contest {
     pub fn status(&self) -> crate::domain::contest::Status {
-        crate::domain::contest::Status::parse(&self.status).unwrap_or(crate::domain::contest::Status::Draft)
+        crate::domain::contest::Status::parse(&self.status)
+            .unwrap_or(crate::domain::contest::Status::Draft)
     }
     pub fn kind(&self) -> crate::domain::contest::Kind {
         crate::domain::contest::Kind::parse(&self.kind).unwrap_or(crate::domain::contest::Kind::Ugc)
@@ -82,9 +83,18 @@ pub struct ContestFields {
     pub linked_post_id: Option<Option<String>>,
 }
 
-pub fn create(conn: &mut PgConnection, page_id: i64, slug: &str, fields: &ContestFields) -> QueryResult<Contest> {
+pub fn create(
+    conn: &mut PgConnection,
+    page_id: i64,
+    slug: &str,
+    fields: &ContestFields,
+) -> QueryResult<Contest> {
     diesel::insert_into(contests::table)
-        .values((contests::page_id.eq(page_id), contests::slug.eq(slug), fields))
+        .values((
+            contests::page_id.eq(page_id),
+            contests::slug.eq(slug),
+            fields,
+        ))
         .returning(Contest::as_returning())
         .get_result(conn)
 }
@@ -119,7 +129,11 @@ pub fn lock_for_admin(conn: &mut PgConnection, admin_id: i64, id: i64) -> QueryR
         .first(conn)
 }
 
-pub fn list_for_admin(conn: &mut PgConnection, admin_id: i64, page_id: Option<i64>) -> QueryResult<Vec<Contest>> {
+pub fn list_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    page_id: Option<i64>,
+) -> QueryResult<Vec<Contest>> {
     let mut q = contests::table
         .inner_join(page_admins::table.on(page_admins::page_id.eq(contests::page_id)))
         .filter(page_admins::admin_id.eq(admin_id))
@@ -133,7 +147,10 @@ pub fn list_for_admin(conn: &mut PgConnection, admin_id: i64, page_id: Option<i6
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contest> {
-    contests::table.find(id).select(Contest::as_select()).first(conn)
+    contests::table
+        .find(id)
+        .select(Contest::as_select())
+        .first(conn)
 }
 
 /// Public: a contest by slug, never a draft.
@@ -147,7 +164,11 @@ pub fn find_public(conn: &mut PgConnection, slug: &str) -> QueryResult<Contest> 
 
 /// The contest a page's fan page shows: open first (by the clock), then the
 /// soonest scheduled or the most recently closed.
-pub fn current_for_page(conn: &mut PgConnection, page_id: i64, now: DateTime<Utc>) -> QueryResult<Option<Contest>> {
+pub fn current_for_page(
+    conn: &mut PgConnection,
+    page_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Contest>> {
     let candidates: Vec<Contest> = contests::table
         .filter(contests::page_id.eq(page_id))
         .filter(contests::status.ne("draft"))

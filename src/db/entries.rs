@@ -64,7 +64,9 @@ pub fn insert(conn: &mut PgConnection, e: &NewEntry) -> QueryResult<Result<Entry
                     entries::contact_id
                         .eq(e.contact_id)
                         .and(entries::entry_period.eq(&e.entry_period))
-                        .or(entries::comment_id.eq(&e.comment_id).and(entries::comment_id.is_not_null())),
+                        .or(entries::comment_id
+                            .eq(&e.comment_id)
+                            .and(entries::comment_id.is_not_null())),
                 )
                 .select(entries::id)
                 .first(conn)?;
@@ -74,7 +76,10 @@ pub fn insert(conn: &mut PgConnection, e: &NewEntry) -> QueryResult<Result<Entry
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Entry> {
-    entries::table.find(id).select(Entry::as_select()).first(conn)
+    entries::table
+        .find(id)
+        .select(Entry::as_select())
+        .first(conn)
 }
 
 pub fn find_for_admin(conn: &mut PgConnection, admin_id: i64, id: i64) -> QueryResult<Entry> {
@@ -98,7 +103,10 @@ pub struct EntryView {
     pub votes: i64,
 }
 
-fn with_votes(conn: &mut PgConnection, rows: Vec<(Entry, Option<String>)>) -> QueryResult<Vec<EntryView>> {
+fn with_votes(
+    conn: &mut PgConnection,
+    rows: Vec<(Entry, Option<String>)>,
+) -> QueryResult<Vec<EntryView>> {
     let ids: Vec<i64> = rows.iter().map(|(e, _)| e.id).collect();
     let counts: Vec<(i64, i64)> = votes::table
         .filter(votes::entry_id.eq_any(&ids))
@@ -146,7 +154,11 @@ pub fn list_for_admin(
 }
 
 /// Approved entries for the public gallery, most voted first.
-pub fn gallery(conn: &mut PgConnection, contest_id: i64, limit: i64) -> QueryResult<Vec<EntryView>> {
+pub fn gallery(
+    conn: &mut PgConnection,
+    contest_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<EntryView>> {
     let rows = entries::table
         .inner_join(contacts::table)
         .filter(entries::contest_id.eq(contest_id))
@@ -161,7 +173,11 @@ pub fn gallery(conn: &mut PgConnection, contest_id: i64, limit: i64) -> QueryRes
 }
 
 /// A fan's own entries in a contest.
-pub fn of_contact(conn: &mut PgConnection, contest_id: i64, contact_id: i64) -> QueryResult<Vec<Entry>> {
+pub fn of_contact(
+    conn: &mut PgConnection,
+    contest_id: i64,
+    contact_id: i64,
+) -> QueryResult<Vec<Entry>> {
     entries::table
         .filter(entries::contest_id.eq(contest_id))
         .filter(entries::contact_id.eq(contact_id))
@@ -179,11 +195,13 @@ pub fn moderate(
     reason: Option<&str>,
 ) -> QueryResult<Vec<Entry>> {
     diesel::update(
-        entries::table.filter(entries::id.eq_any(ids)).filter(diesel::dsl::exists(
-            page_admins::table
-                .filter(page_admins::page_id.eq(entries::page_id))
-                .filter(page_admins::admin_id.eq(admin_id)),
-        )),
+        entries::table
+            .filter(entries::id.eq_any(ids))
+            .filter(diesel::dsl::exists(
+                page_admins::table
+                    .filter(page_admins::page_id.eq(entries::page_id))
+                    .filter(page_admins::admin_id.eq(admin_id)),
+            )),
     )
     .set((
         entries::status.eq(status),
@@ -197,7 +215,12 @@ pub fn moderate(
 }
 
 /// A comment entry follows its comment: edited text, or disqualified on removal.
-pub fn update_comment_entry(conn: &mut PgConnection, comment_id: &str, text: Option<&str>, removed: bool) -> QueryResult<usize> {
+pub fn update_comment_entry(
+    conn: &mut PgConnection,
+    comment_id: &str,
+    text: Option<&str>,
+    removed: bool,
+) -> QueryResult<usize> {
     let target = entries::table.filter(entries::comment_id.eq(comment_id));
     if removed {
         diesel::update(target)
@@ -209,7 +232,10 @@ pub fn update_comment_entry(conn: &mut PgConnection, comment_id: &str, text: Opt
             .execute(conn)
     } else {
         diesel::update(target)
-            .set((entries::text.eq(text), entries::updated_at.eq(diesel::dsl::now)))
+            .set((
+                entries::text.eq(text),
+                entries::updated_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)
     }
 }
@@ -217,7 +243,11 @@ pub fn update_comment_entry(conn: &mut PgConnection, comment_id: &str, text: Opt
 /// Contact merges: entries move to the survivor. When both people had an entry
 /// for the same period, the later one is disqualified as a duplicate identity and
 /// its period renamed so the constraint holds.
-pub fn merge_contacts(conn: &mut PgConnection, survivor: i64, others: &[i64]) -> QueryResult<usize> {
+pub fn merge_contacts(
+    conn: &mut PgConnection,
+    survivor: i64,
+    others: &[i64],
+) -> QueryResult<usize> {
     diesel::sql_query(
         "UPDATE entries e SET status = 'disqualified', status_reason = 'duplicate identity (merged contacts)', \
            entry_period = 'dup:' || e.id, updated_at = now() \

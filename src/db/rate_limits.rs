@@ -26,5 +26,6 @@ pub fn hit(conn: &mut PgConnection, key: &str, window_secs: i64, max: i32) -> Qu
 
 /// Old windows are only clutter.
 pub fn purge(conn: &mut PgConnection) -> QueryResult<usize> {
-    diesel::sql_query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'").execute(conn)
+    diesel::sql_query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
+        .execute(conn)
 }

@@ -113,7 +113,12 @@ pub fn list_for_admin(
 }
 
 /// Voids a vote of a contest the admin manages. Returns (vote, page id).
-pub fn void(conn: &mut PgConnection, admin_id: i64, vote_id: i64, reason: &str) -> QueryResult<(Vote, i64)> {
+pub fn void(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    vote_id: i64,
+    reason: &str,
+) -> QueryResult<(Vote, i64)> {
     use super::schema::contests;
     let page_id: i64 = votes::table
         .inner_join(contests::table)
@@ -137,7 +142,12 @@ pub fn void(conn: &mut PgConnection, admin_id: i64, vote_id: i64, reason: &str) 
 }
 
 /// Which of these entries the voter already voted for in the period.
-pub fn voted_by(conn: &mut PgConnection, voter: i64, entry_ids: &[i64], period: &str) -> QueryResult<Vec<i64>> {
+pub fn voted_by(
+    conn: &mut PgConnection,
+    voter: i64,
+    entry_ids: &[i64],
+    period: &str,
+) -> QueryResult<Vec<i64>> {
     votes::table
         .filter(votes::voter_contact_id.eq(voter))
         .filter(votes::entry_id.eq_any(entry_ids))
@@ -148,7 +158,11 @@ pub fn voted_by(conn: &mut PgConnection, voter: i64, entry_ids: &[i64], period: 
 
 /// Contact merges: votes move to the survivor; a duplicate vote (both people voted
 /// for the same entry in the same period) is dropped, so merged people count once.
-pub fn merge_contacts(conn: &mut PgConnection, survivor: i64, others: &[i64]) -> QueryResult<usize> {
+pub fn merge_contacts(
+    conn: &mut PgConnection,
+    survivor: i64,
+    others: &[i64],
+) -> QueryResult<usize> {
     diesel::sql_query(
         "DELETE FROM votes v WHERE v.voter_contact_id = ANY($2) AND EXISTS (SELECT 1 FROM votes s \
            WHERE s.voter_contact_id = $1 AND s.entry_id = v.entry_id AND s.vote_period = v.vote_period)",

@@ -275,11 +275,26 @@ mod tests {
     fn the_clock_opens_and_closes_contests() {
         let now = Utc::now();
         let (past, future) = (now - Duration::hours(1), now + Duration::hours(1));
-        assert_eq!(effective_status(Status::Scheduled, Some(past), Some(future), now), Status::Open);
-        assert_eq!(effective_status(Status::Scheduled, Some(future), None, now), Status::Scheduled);
-        assert_eq!(effective_status(Status::Open, Some(past), Some(past), now), Status::Closed);
-        assert_eq!(effective_status(Status::Open, None, None, now), Status::Open);
-        assert_eq!(effective_status(Status::Draft, Some(past), None, now), Status::Draft);
+        assert_eq!(
+            effective_status(Status::Scheduled, Some(past), Some(future), now),
+            Status::Open
+        );
+        assert_eq!(
+            effective_status(Status::Scheduled, Some(future), None, now),
+            Status::Scheduled
+        );
+        assert_eq!(
+            effective_status(Status::Open, Some(past), Some(past), now),
+            Status::Closed
+        );
+        assert_eq!(
+            effective_status(Status::Open, None, None, now),
+            Status::Open
+        );
+        assert_eq!(
+            effective_status(Status::Draft, Some(past), None, now),
+            Status::Draft
+        );
     }
 
     #[test]
@@ -292,12 +307,30 @@ mod tests {
         assert!(ok(Status::Closed, Status::WinnersAnnounced).is_ok());
         let err = ok(Status::Draft, Status::Closed).unwrap_err();
         assert_eq!(err.code(), "invalid_transition");
-        assert!(err.message().contains("allowed: prize_poll, scheduled, open"));
+        assert!(err
+            .message()
+            .contains("allowed: prize_poll, scheduled, open"));
         assert!(ok(Status::Closed, Status::Open).is_err());
         assert!(ok(Status::WinnersAnnounced, Status::Draft).is_err());
-        let no_rules = check_transition(Status::Draft, Status::Open, "  ", None, Kind::Ugc, None, now);
+        let no_rules = check_transition(
+            Status::Draft,
+            Status::Open,
+            "  ",
+            None,
+            Kind::Ugc,
+            None,
+            now,
+        );
         assert_eq!(no_rules.unwrap_err().code(), "rules_required");
-        let no_post = check_transition(Status::Draft, Status::Open, "R", None, Kind::CommentToEnter, None, now);
+        let no_post = check_transition(
+            Status::Draft,
+            Status::Open,
+            "R",
+            None,
+            Kind::CommentToEnter,
+            None,
+            now,
+        );
         assert_eq!(no_post.unwrap_err().code(), "post_required");
     }
 
@@ -316,9 +349,14 @@ mod tests {
 
     #[test]
     fn daily_periods_follow_local_midnight() {
-        let t = DateTime::parse_from_rfc3339("2026-12-10T23:30:00+00:00").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-12-10T23:30:00+00:00")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(period_key(Limit::Daily, "UTC", t), "2026-12-10");
-        assert_eq!(period_key(Limit::Daily, "Europe/Stockholm", t), "2026-12-11");
+        assert_eq!(
+            period_key(Limit::Daily, "Europe/Stockholm", t),
+            "2026-12-11"
+        );
         assert_eq!(period_key(Limit::Once, "Europe/Stockholm", t), "all");
     }
 
@@ -326,7 +364,9 @@ mod tests {
     fn slugs_are_url_safe() {
         let s = slugify("Design your own shirt! <script>");
         assert!(s.starts_with("design-your-own-shirt-script-"));
-        assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        assert!(s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
         assert!(slugify("!!!").starts_with("contest-"));
     }
 }

@@ -1,8 +1,9 @@
 //! Domain rules: plain functions and validated types. No HTTP here, and SQL only
 //! through the `db` layer's functions.
 
-pub mod draw;
 pub mod contest;
+pub mod draw;
+pub mod entry_form;
 pub mod install;
 pub mod lifecycle;
 pub mod oauth;

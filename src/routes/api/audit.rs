@@ -20,7 +20,11 @@ struct Query {
     subject_id: Option<i64>,
 }
 
-async fn list(auth: AdminAuth, state: web::Data<AppState>, q: web::Query<Query>) -> Result<HttpResponse, AppError> {
+async fn list(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, AppError> {
     let admin = auth.admin_id;
     let q = q.into_inner();
     let rows = state

@@ -56,10 +56,16 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
     let mut f = ContestFields::default();
     if let Some(k) = &input.kind {
         let kind = Kind::parse(k).ok_or_else(|| {
-            AppError::invalid("invalid_kind", "kind must be ugc, sweepstakes or comment_to_enter")
+            AppError::invalid(
+                "invalid_kind",
+                "kind must be ugc, sweepstakes or comment_to_enter",
+            )
         })?;
         if current.is_some_and(|c| c.status() != Status::Draft && c.kind != k.as_str()) {
-            return Err(AppError::conflict("kind_locked", "the kind can only change while the contest is a draft"));
+            return Err(AppError::conflict(
+                "kind_locked",
+                "the kind can only change while the contest is a draft",
+            ));
         }
         f.kind = Some(kind.as_str().into());
     }
@@ -79,7 +85,10 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
     }
     if let Some(age) = input.min_age {
         if age.is_some_and(|a| !(0..=120).contains(&a)) {
-            return Err(AppError::invalid("invalid_min_age", "min_age must be within 0..=120"));
+            return Err(AppError::invalid(
+                "invalid_min_age",
+                "min_age must be within 0..=120",
+            ));
         }
         f.min_age = Some(age);
     }
@@ -91,7 +100,7 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
                 let mut codes = Vec::new();
                 for c in list {
                     let code = c.trim().to_uppercase();
-                    if !crate::domain::entry_form::is_country_code(&code) {
+                    if crate::domain::entry_form::country_name(&code).is_none() {
                         return Err(AppError::invalid(
                             "invalid_country",
                             format!("`{c}` is not an ISO 3166-1 alpha-2 country code"),
@@ -108,8 +117,9 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
         ("vote_limit", &input.vote_limit, &mut f.vote_limit),
     ] {
         if let Some(v) = value {
-            let limit = Limit::parse(v)
-                .ok_or_else(|| AppError::invalid("invalid_limit", format!("{field} must be once or daily")))?;
+            let limit = Limit::parse(v).ok_or_else(|| {
+                AppError::invalid("invalid_limit", format!("{field} must be once or daily"))
+            })?;
             *slot = Some(limit.as_str().into());
         }
     }
@@ -122,20 +132,28 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
     if input.time_zone.is_some() {
         f.time_zone = Some(tz_name);
     }
-    let parse = |v: &Option<Option<String>>, field| -> Result<Option<Option<DateTime<Utc>>>, AppError> {
-        match v {
-            None => Ok(None),
-            Some(None) => Ok(Some(None)),
-            Some(Some(s)) => Ok(Some(Some(rules::parse_instant(s, tz, field)?))),
-        }
-    };
+    let parse =
+        |v: &Option<Option<String>>, field| -> Result<Option<Option<DateTime<Utc>>>, AppError> {
+            match v {
+                None => Ok(None),
+                Some(None) => Ok(Some(None)),
+                Some(Some(s)) => Ok(Some(Some(rules::parse_instant(s, tz, field)?))),
+            }
+        };
     f.opens_at = parse(&input.opens_at, "opens_at")?;
     f.closes_at = parse(&input.closes_at, "closes_at")?;
-    let opens = f.opens_at.unwrap_or_else(|| current.and_then(|c| c.opens_at));
-    let closes = f.closes_at.unwrap_or_else(|| current.and_then(|c| c.closes_at));
+    let opens = f
+        .opens_at
+        .unwrap_or_else(|| current.and_then(|c| c.opens_at));
+    let closes = f
+        .closes_at
+        .unwrap_or_else(|| current.and_then(|c| c.closes_at));
     if let (Some(o), Some(c)) = (opens, closes) {
         if o >= c {
-            return Err(AppError::invalid("invalid_schedule", "opens_at must be before closes_at"));
+            return Err(AppError::invalid(
+                "invalid_schedule",
+                "opens_at must be before closes_at",
+            ));
         }
     }
     f.auto_approve = input.auto_approve;
@@ -144,17 +162,26 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
         let parsed: crate::domain::entry_form::FormSchema = serde_json::from_value(schema.clone())
             .map_err(|e| AppError::invalid("invalid_form_schema", e.to_string()))?;
         if let Err(issues) = parsed.validate() {
-            return Err(AppError::invalid("invalid_form_schema", "the form schema has problems")
-                .with_details(json!({ "issues": issues })));
+            return Err(
+                AppError::invalid("invalid_form_schema", "the form schema has problems")
+                    .with_details(json!({ "issues": issues })),
+            );
         }
         f.form_schema = Some(serde_json::to_value(&parsed)?);
     }
     if let Some(post) = &input.linked_post_id {
         f.linked_post_id = Some(match post {
             None => None,
-            Some(p) => Some(crate::platform::facebook::graph::target::check_id(p.trim()).map(str::to_string).map_err(|_| {
-                AppError::invalid("invalid_post_id", "linked_post_id must be a Facebook post id such as 123_456")
-            })?),
+            Some(p) => Some(
+                crate::platform::facebook::graph::target::check_id(p.trim())
+                    .map(str::to_string)
+                    .map_err(|_| {
+                        AppError::invalid(
+                            "invalid_post_id",
+                            "linked_post_id must be a Facebook post id such as 123_456",
+                        )
+                    })?,
+            ),
         });
     }
     Ok(f)
@@ -196,19 +223,23 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let input = body.into_inner();
-    let page_id = input
-        .page_id
-        .ok_or_else(|| AppError::invalid("missing_field", "page_id is required").with_details(json!({"field": "page_id"})))?;
-    let title = input
-        .title
-        .clone()
-        .ok_or_else(|| AppError::invalid("missing_field", "title is required").with_details(json!({"field": "title"})))?;
+    let page_id = input.page_id.ok_or_else(|| {
+        AppError::invalid("missing_field", "page_id is required")
+            .with_details(json!({"field": "page_id"}))
+    })?;
+    let title = input.title.clone().ok_or_else(|| {
+        AppError::invalid("missing_field", "title is required")
+            .with_details(json!({"field": "title"}))
+    })?;
     if input.kind.is_none() {
-        return Err(AppError::invalid("missing_field", "kind is required").with_details(json!({"field": "kind"})));
+        return Err(AppError::invalid("missing_field", "kind is required")
+            .with_details(json!({"field": "kind"})));
     }
     let mut fields = validate(&input, None)?;
     if fields.form_schema.is_none() {
-        fields.form_schema = Some(serde_json::to_value(crate::domain::entry_form::FormSchema::default())?);
+        fields.form_schema = Some(serde_json::to_value(
+            crate::domain::entry_form::FormSchema::default(),
+        )?);
     }
     let admin = auth.admin_id;
     let slug = rules::slugify(&title);
@@ -234,7 +265,11 @@ async fn create(
     Ok(HttpResponse::Created().json(view(&contest, Utc::now())))
 }
 
-async fn show(auth: AdminAuth, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn show(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let (admin, id) = (auth.admin_id, path.into_inner());
     let contest = state
         .db
@@ -254,14 +289,20 @@ async fn update(
     let (admin, id) = (auth.admin_id, path.into_inner());
     let input = body.into_inner();
     if input.page_id.is_some() {
-        return Err(AppError::invalid("page_locked", "a contest cannot move to another page"));
+        return Err(AppError::invalid(
+            "page_locked",
+            "a contest cannot move to another page",
+        ));
     }
     let contest = state
         .db
         .transaction(move |c| {
             let current = contests::lock_for_admin(c, admin, id)?;
             if matches!(current.status(), Status::Closed | Status::WinnersAnnounced) {
-                return Err(AppError::conflict("contest_closed", "a closed contest can no longer be edited"));
+                return Err(AppError::conflict(
+                    "contest_closed",
+                    "a closed contest can no longer be edited",
+                ));
             }
             let fields = validate(&input, Some(&current))?;
             let updated = contests::update(c, id, &fields)?;
@@ -297,11 +338,14 @@ async fn transition(
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
-    let to = Status::parse(&body.to)
-        .ok_or_else(|| AppError::invalid("invalid_status", format!("unknown status `{}`", body.to)))?;
+    let to = Status::parse(&body.to).ok_or_else(|| {
+        AppError::invalid("invalid_status", format!("unknown status `{}`", body.to))
+    })?;
     let contest = state
         .db
-        .transaction(move |c| crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now()))
+        .transaction(move |c| {
+            crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
 }

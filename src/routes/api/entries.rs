@@ -45,7 +45,10 @@ async fn list(
     let q = q.into_inner();
     if let Some(s) = &q.status {
         if !STATES.contains(&s.as_str()) {
-            return Err(AppError::invalid("invalid_status", format!("status must be one of {}", STATES.join(", "))));
+            return Err(AppError::invalid(
+                "invalid_status",
+                format!("status must be one of {}", STATES.join(", ")),
+            ));
         }
     }
     let (limit, offset) = (q.limit.clamp(1, 500), q.offset.max(0));
@@ -53,15 +56,29 @@ async fn list(
         .db
         .run(move |c| {
             contests::find_for_admin(c, admin, contest)?;
-            Ok(entries::list_for_admin(c, admin, contest, q.status.as_deref(), limit, offset)?)
+            Ok(entries::list_for_admin(
+                c,
+                admin,
+                contest,
+                q.status.as_deref(),
+                limit,
+                offset,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": list })))
 }
 
-async fn show(auth: AdminAuth, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn show(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let (admin, id) = (auth.admin_id, path.into_inner());
-    let entry = state.db.run(move |c| Ok(entries::find_for_admin(c, admin, id)?)).await?;
+    let entry = state
+        .db
+        .run(move |c| Ok(entries::find_for_admin(c, admin, id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(entry))
 }
 
@@ -85,14 +102,23 @@ pub fn apply(
     reason: Option<&str>,
 ) -> Result<Vec<entries::Entry>, AppError> {
     if !STATES.contains(&status) {
-        return Err(AppError::invalid("invalid_status", format!("status must be one of {}", STATES.join(", "))));
+        return Err(AppError::invalid(
+            "invalid_status",
+            format!("status must be one of {}", STATES.join(", ")),
+        ));
     }
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if matches!(status, "rejected" | "disqualified") && reason.is_none() {
-        return Err(AppError::invalid("reason_required", "rejecting or disqualifying needs a reason"));
+        return Err(AppError::invalid(
+            "reason_required",
+            "rejecting or disqualifying needs a reason",
+        ));
     }
     if ids.is_empty() || ids.len() > 500 {
-        return Err(AppError::invalid("invalid_selection", "choose 1..=500 entries"));
+        return Err(AppError::invalid(
+            "invalid_selection",
+            "choose 1..=500 entries",
+        ));
     }
     if let Some(c) = contest_id {
         contests::find_for_admin(conn, admin, c)?;
@@ -150,7 +176,16 @@ async fn bulk(
     let m = body.into_inner();
     let changed = state
         .db
-        .transaction(move |c| apply(c, admin, Some(contest), &m.entry_ids, &m.status, m.reason.as_deref()))
+        .transaction(move |c| {
+            apply(
+                c,
+                admin,
+                Some(contest),
+                &m.entry_ids,
+                &m.status,
+                m.reason.as_deref(),
+            )
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"data": changed})))
 }

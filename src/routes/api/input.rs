@@ -13,7 +13,12 @@ where
 }
 
 /// Trims and bounds a free-text field; rejects control characters.
-pub fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<String, crate::error::AppError> {
+pub fn text(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, crate::error::AppError> {
     let v = value.trim();
     let n = v.chars().count();
     if n < min || n > max {
@@ -23,7 +28,9 @@ pub fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<
         )
         .with_details(serde_json::json!({ "field": field })));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(crate::error::AppError::invalid(
             "invalid_characters",
             format!("{field} contains control characters"),

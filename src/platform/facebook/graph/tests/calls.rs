@@ -1,7 +1,6 @@
 //! URLs, authentication, redaction, the token-error hook, the version header
 //! and metrics.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -243,41 +242,12 @@ async fn metrics_count_each_attempt_by_outcome() {
     );
 }
 
-/// A tracing writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+/// Errors never carry secrets. (What the client *logs* is checked at process level
+/// by tests/logs.rs, which runs the real binary and reads its stderr: a
+/// thread-local subscriber inside this parallel test binary proved unreliable.)
 #[tokio::test]
-async fn logs_and_errors_never_show_tokens_or_secrets() {
+async fn errors_never_show_tokens_or_secrets() {
     let h = harness().await;
-    let buf = Captured::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    Mock::given(path(format!("{PREFIX}/me")))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .mount(&h.server)
-        .await;
-    Mock::given(path(format!("{PREFIX}/me")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id":"7"})))
-        .mount(&h.server)
-        .await;
     Mock::given(path(format!("{PREFIX}/oauth/access_token")))
         .and(query_param_is_missing("access_token"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error":{
@@ -285,7 +255,6 @@ async fn logs_and_errors_never_show_tokens_or_secrets() {
             "code":100,"error_subcode":36009}})))
         .mount(&h.server)
         .await;
-    h.client.me(&user_token(), &[]).await.unwrap();
     let err = h
         .client
         .exchange_code("the_code", "https://fanfare.test/cb")
@@ -296,12 +265,7 @@ async fn logs_and_errors_never_show_tokens_or_secrets() {
         .exchange_long_lived(&user_token())
         .await
         .unwrap_err();
-
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("client_secret=***&code=***"), "{logs}");
-    assert!(logs.contains("fb_exchange_token=***"), "{logs}");
-    assert!(logs.contains("token_owner=user 7"), "{logs}");
-    let everything = format!("{logs}\n{err}\n{err:?}\n{err2}\n{err2:?}");
+    let everything = format!("{err}\n{err:?}\n{err2}\n{err2:?}");
     for secret in [TOKEN, TOKEN_PROOF, APP_SECRET, "the_code"] {
         assert!(
             !everything.contains(secret),
