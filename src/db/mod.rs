@@ -9,6 +9,7 @@
 pub mod activities;
 pub mod admins;
 pub mod audit;
+pub mod consents;
 pub mod contacts;
 pub mod contests;
 pub mod deletion_requests;
@@ -21,6 +22,7 @@ pub mod privacy;
 pub mod rate_limits;
 pub mod schema;
 pub mod tokens;
+pub mod visitors;
 pub mod votes;
 pub mod webhooks;
 

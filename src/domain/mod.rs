@@ -3,10 +3,13 @@
 
 pub mod contest;
 pub mod draw;
+pub mod entering;
 pub mod entry_form;
+pub mod hooks;
 pub mod install;
 pub mod lifecycle;
 pub mod oauth;
 pub mod privacy;
 pub mod segment_rules;
 pub mod sentiment;
+pub mod voting;

@@ -102,6 +102,16 @@ pub enum ConsentKind {
     Marketing,
 }
 
+impl ConsentKind {
+    /// The stored name (`consents.kind`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConsentKind::Rules => "rules",
+            ConsentKind::Marketing => "marketing",
+        }
+    }
+}
+
 /// A consent as it was given: what was asked (kind and text version) and the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {

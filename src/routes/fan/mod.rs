@@ -1,0 +1,25 @@
+//! The fan page ("page tab") and what fans do on it: enter, vote, log in.
+//!
+//! Ways in: `POST /tab` with a `signed_request` (classic page tab or canvas),
+//! `GET /tab?page_id=…` and `GET /c/{slug}` for links from the page. Everything
+//! works without JavaScript; every form carries a CSRF token. `page.liked` from a
+//! signed_request is recorded as a signal, never used as a gate.
+
+pub mod context;
+pub mod enter;
+pub mod form_input;
+pub mod page;
+pub mod tab;
+pub mod vote;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tab", web::get().to(tab::get))
+        .route("/tab", web::post().to(tab::post))
+        .route("/c/{slug}", web::get().to(page::show))
+        .route("/c/{slug}/rules", web::get().to(page::rules))
+        .route("/c/{slug}/enter", web::post().to(enter::post))
+        .route("/c/{slug}/vote/{entry_id}", web::post().to(vote::post))
+        .route("/privacy", web::get().to(page::privacy));
+}
