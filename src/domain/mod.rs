@@ -2,6 +2,7 @@
 //! through the `db` layer's functions.
 
 pub mod draw;
+pub mod images;
 pub mod install;
 pub mod oauth;
 pub mod privacy;

@@ -8,6 +8,7 @@ pub mod facebook_callbacks;
 pub mod fan_auth;
 pub mod health;
 pub mod metrics;
+pub mod uploads;
 pub mod webhooks;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     fan_auth::configure(cfg);
     api::configure(cfg);
+    uploads::configure(cfg);
 }
 
 /// Unknown routes: a JSON 404 in the common error shape.
