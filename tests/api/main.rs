@@ -9,4 +9,5 @@ mod jobs;
 mod proxy;
 mod sandbox;
 mod tenancy;
+mod uploads;
 mod webhooks;
