@@ -14,10 +14,14 @@
 //!    afresh. Nothing from the original file but its pixels survives: EXIF (GPS,
 //!    camera serials), XMP, IPTC, ICC profiles, comments and PNG text chunks are gone.
 //!
+//! Leniency left in: a JPEG whose scan data ends before the frame is complete but
+//! still has its EOI marker decodes with the missing area grey (zune-jpeg does not
+//! fail on it); the output is still a clean image within the pixel limits.
+//!
 //! Output formats: JPEG stays JPEG (quality [`JPEG_QUALITY`]), PNG stays PNG, WebP
 //! stays WebP but lossless (the pure-Rust encoder has no lossy mode). A lossy WebP
 //! photo can therefore grow; the downscale bounds how much. Animated PNG/WebP keep
-//! their first frame only. ICC profiles are dropped without colour conversion, so a
+//! their first frame only (what the `image` decoders return). ICC profiles are dropped without colour conversion, so a
 //! wide-gamut (e.g. Display P3) photo is shown as if it were sRGB, a little duller.
 //!
 //! [`store`] writes the result under its content hash; `GET /uploads/{name}`
@@ -45,7 +49,8 @@ use crate::error::AppError;
 
 pub use store::{parse_stored_name, store, url, StoredImage};
 
-/// JPEG re-encoding quality: visually lossless for photos at a third of q100's size.
+/// JPEG re-encoding quality: the usual web default, where artefacts are hard to see
+/// in photos and files stay small.
 pub const JPEG_QUALITY: u8 = 85;
 
 /// An accepted image format. The output format of [`process`] is always the input's.
@@ -132,7 +137,8 @@ pub struct ProcessedImage {
     pub format: ImageFormat,
     pub width: u32,
     pub height: u32,
-    /// SHA-256 of `bytes`, lowercase hex: the stored file's name.
+    /// SHA-256 of `bytes`, lowercase hex: the stored file's name. Stable for the same
+    /// input with the same `image` version; an encoder upgrade may change it.
     pub sha256_hex: String,
 }
 

@@ -375,6 +375,26 @@ fn webp_icc_exif_and_xmp_are_stripped() {
     assert_eq!(out, ok(&plain));
 }
 
+#[test]
+fn errors_map_to_http_answers() {
+    use actix_web::http::StatusCode;
+    let too_large = AppError::from(ImageError::TooLarge { size: 2, max: 1 });
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let gif = AppError::from(ImageError::UnsupportedFormat {
+        detected: Some("GIF"),
+    });
+    assert_eq!(
+        (gif.status(), gif.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_image_type")
+    );
+    assert_eq!(
+        gif.message(),
+        "only PNG, JPEG and WebP images are accepted (this looks like GIF)"
+    );
+    let ours = AppError::from(ImageError::Encode("bug".into()));
+    assert_eq!(ours.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
 // ---- hashing ----
 
 #[test]
