@@ -21,8 +21,9 @@
 //! Output formats: JPEG stays JPEG (quality [`JPEG_QUALITY`]), PNG stays PNG, WebP
 //! stays WebP but lossless (the pure-Rust encoder has no lossy mode). A lossy WebP
 //! photo can therefore grow; the downscale bounds how much. Animated PNG/WebP keep
-//! their first frame only (what the `image` decoders return). ICC profiles are dropped without colour conversion, so a
-//! wide-gamut (e.g. Display P3) photo is shown as if it were sRGB, a little duller.
+//! their first frame only (what the `image` decoders return). ICC profiles are
+//! dropped without colour conversion, so a wide-gamut (e.g. Display P3) photo is
+//! shown as if it were sRGB, a little duller.
 //!
 //! [`store`] writes the result under its content hash; `GET /uploads/{name}`
 //! (routes/uploads.rs) serves it.
