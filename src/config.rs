@@ -58,6 +58,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub worker: WorkerSettings,
     pub ingest: IngestSettings,
+    pub limits: LimitSettings,
     pub uploads: UploadSettings,
     pub sandbox: SandboxSettings,
 }
@@ -167,6 +168,13 @@ pub struct WorkerSettings {
 pub struct IngestSettings {
     pub max_batch: usize,
     pub writers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub entries_per_ip_per_10m: i32,
+    pub votes_per_ip_per_10m: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -76,3 +76,22 @@ pub fn claim_visitor(
     .set(activities::contact_id.eq(contact_id))
     .execute(conn)
 }
+
+/// Merges fields into an activity's details (comment edits and removals).
+pub fn patch_details(
+    conn: &mut PgConnection,
+    page_id: i64,
+    dedupe_key: &str,
+    patch: &serde_json::Value,
+) -> QueryResult<usize> {
+    diesel::update(
+        activities::table
+            .filter(activities::page_id.eq(page_id))
+            .filter(activities::dedupe_key.eq(dedupe_key)),
+    )
+    .set(
+        activities::details.eq(diesel::dsl::sql::<diesel::sql_types::Jsonb>("details || ")
+            .bind::<diesel::sql_types::Jsonb, _>(patch)),
+    )
+    .execute(conn)
+}

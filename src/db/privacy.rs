@@ -19,11 +19,17 @@ pub struct Subject {
     pub emails: Vec<String>,
     /// Their contacts, on every page.
     pub contact_ids: Vec<i64>,
+    /// Where entry images live, so their files go too.
+    pub uploads_dir: Option<std::path::PathBuf>,
 }
 
 /// Collects every id Fanfare links to the app-scoped user, through the contacts
 /// that carry it (see `db::contacts` for how identities are linked).
-pub fn resolve_subject(conn: &mut PgConnection, asid: &str) -> QueryResult<Subject> {
+pub fn resolve_subject(
+    conn: &mut PgConnection,
+    asid: &str,
+    uploads_dir: Option<std::path::PathBuf>,
+) -> QueryResult<Subject> {
     let contact_ids: Vec<i64> = contact_identities::table
         .filter(contact_identities::kind.eq_any(["asid", "psid"]))
         .filter(contact_identities::value.eq(asid))
@@ -48,6 +54,7 @@ pub fn resolve_subject(conn: &mut PgConnection, asid: &str) -> QueryResult<Subje
         platform_ids,
         emails,
         contact_ids,
+        uploads_dir,
     })
 }
 
@@ -60,6 +67,10 @@ pub const ERASERS: &[(&str, Eraser)] = &[
     ("deauthorizations", erase_deauthorizations),
     ("fan_tokens", erase_fan_tokens),
     ("admins", erase_admin),
+    ("entries", erase_entries),
+    ("votes", erase_vote_signals),
+    ("activities", erase_activity_details),
+    ("visitors", erase_visitors),
     ("contact_identities", erase_identities),
     ("contacts", erase_contacts),
 ];
@@ -141,4 +152,64 @@ fn erase_contacts(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
     )
     .bind::<Array<BigInt>, _>(&s.contact_ids)
     .execute(conn)
+}
+
+/// Entries keep their place in the counts but lose every personal field; their
+/// images are deleted from disk when no other entry uses the same file. The person
+/// asked to leave, so their entries can no longer win.
+fn erase_entries(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Img {
+        #[diesel(sql_type = Text)]
+        image_name: String,
+    }
+    let images: Vec<Img> = diesel::sql_query(
+        "SELECT DISTINCT image_name FROM entries WHERE contact_id = ANY($1) AND image_name IS NOT NULL",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .load(conn)?;
+    let n = diesel::sql_query(
+        "UPDATE entries SET text = NULL, image_name = NULL, answers = '[]', ip = NULL, user_agent_hash = NULL, \
+         status = 'disqualified', status_reason = 'erased at the entrant''s request', updated_at = now() \
+         WHERE contact_id = ANY($1)",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .execute(conn)?;
+    if let Some(dir) = &s.uploads_dir {
+        for img in images {
+            let still_used: i64 = super::schema::entries::table
+                .filter(super::schema::entries::image_name.eq(&img.image_name))
+                .count()
+                .get_result(conn)?;
+            if still_used == 0
+                && crate::domain::images::parse_stored_name(&img.image_name).is_some()
+            {
+                let _ = std::fs::remove_file(dir.join(&img.image_name));
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn erase_vote_signals(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE votes SET ip = NULL, user_agent_hash = NULL WHERE voter_contact_id = ANY($1)",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .execute(conn)
+}
+
+/// The timeline keeps what happened and when (for totals), not the details.
+fn erase_activity_details(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE activities SET details = '{}', visitor_id = NULL WHERE contact_id = ANY($1)",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .execute(conn)
+}
+
+fn erase_visitors(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM visitors WHERE contact_id = ANY($1)")
+        .bind::<Array<BigInt>, _>(&s.contact_ids)
+        .execute(conn)
 }

@@ -18,7 +18,9 @@ use crate::db::contacts::{self, Observation};
 use crate::db::contests::Contest;
 use crate::db::entries::{self, Entry, NewEntry};
 use crate::domain::contest::{period_key, Kind, Limit, Status};
-use crate::domain::entry_form::{self, FieldError, FormSchema, Prefill, Submitted, ValidEntry, ValidationContext};
+use crate::domain::entry_form::{
+    self, FieldError, FormSchema, Prefill, Submitted, ValidEntry, ValidationContext,
+};
 use crate::error::AppError;
 
 /// Longest UGC text.
@@ -42,7 +44,10 @@ pub enum Refusal {
     WrongKind,
     Invalid(Vec<FieldError>),
     /// Already entered in this period (once per contest, or per day).
-    Duplicate { entry_id: i64, daily: bool },
+    Duplicate {
+        entry_id: i64,
+        daily: bool,
+    },
 }
 
 impl Refusal {
@@ -51,7 +56,9 @@ impl Refusal {
             Refusal::NotOpen(s) => AppError::conflict(
                 "contest_not_open",
                 match s {
-                    Status::Closed | Status::WinnersAnnounced => "this contest has closed; entries are no longer accepted",
+                    Status::Closed | Status::WinnersAnnounced => {
+                        "this contest has closed; entries are no longer accepted"
+                    }
                     _ => "this contest is not open for entries yet",
                 },
             )
@@ -98,7 +105,12 @@ pub fn today_in(contest: &Contest, now: DateTime<Utc>) -> chrono::NaiveDate {
 }
 
 /// Validates without touching the database (also used to re-render the form).
-pub fn check(contest: &Contest, sub: &Submission, entrant: &Entrant, now: DateTime<Utc>) -> Result<ValidEntry, Refusal> {
+pub fn check(
+    contest: &Contest,
+    sub: &Submission,
+    entrant: &Entrant,
+    now: DateTime<Utc>,
+) -> Result<ValidEntry, Refusal> {
     let status = contest.effective_status(now);
     if status != Status::Open {
         return Err(Refusal::NotOpen(status));
@@ -106,7 +118,8 @@ pub fn check(contest: &Contest, sub: &Submission, entrant: &Entrant, now: DateTi
     if contest.kind() == Kind::CommentToEnter {
         return Err(Refusal::WrongKind);
     }
-    let schema: FormSchema = serde_json::from_value(contest.form_schema.clone()).unwrap_or_default();
+    let schema: FormSchema =
+        serde_json::from_value(contest.form_schema.clone()).unwrap_or_default();
     let ctx = ValidationContext {
         today: today_in(contest, now),
         rules_version: contest.rules_version.clone(),
@@ -172,7 +185,11 @@ pub fn store(
             asid: entrant.asid.clone(),
             email: valid.email.clone(),
             display_name: valid.name.clone(),
-            source: if entrant.asid.is_some() { "login" } else { "fan_page" },
+            source: if entrant.asid.is_some() {
+                "login"
+            } else {
+                "fan_page"
+            },
             postal_code: valid.postal_code.clone(),
             country: valid.country.clone(),
             age_min: valid.age.map(|a| a as i32),
@@ -186,14 +203,29 @@ pub fn store(
         activities::claim_visitor(conn, v, contact_id)?;
     }
     let limit = Limit::parse(&contest.entry_limit).unwrap_or(Limit::Once);
-    let text = sub.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let text = sub
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
     let new = NewEntry {
         contest_id: contest.id,
         page_id: contest.page_id,
         contact_id,
         entry_period: period_key(limit, &contest.time_zone, now),
-        source: if entrant.asid.is_some() { "login" } else { "form" }.into(),
-        status: if contest.auto_approve { "approved" } else { "pending" }.into(),
+        source: if entrant.asid.is_some() {
+            "login"
+        } else {
+            "form"
+        }
+        .into(),
+        status: if contest.auto_approve {
+            "approved"
+        } else {
+            "pending"
+        }
+        .into(),
         sentiment: text.as_deref().map(crate::domain::sentiment::score),
         text,
         image_name: sub.image_name.clone(),

@@ -28,3 +28,21 @@ pub fn after_vote(
 ) -> Result<(), AppError> {
     Ok(())
 }
+
+/// The SHA-256 commitment to a contest's draw seed, published on its rules page
+/// once the contest opens (the draw feature fills this in).
+pub async fn published_commitment(
+    _state: &crate::state::AppState,
+    _contest_id: i64,
+) -> Result<Option<String>, AppError> {
+    Ok(None)
+}
+
+/// Runs when a contest enters a new state (opening commits to the draw seed).
+pub fn on_contest_state(
+    _conn: &mut PgConnection,
+    _contest: &Contest,
+    _to: crate::domain::contest::Status,
+) -> Result<(), AppError> {
+    Ok(())
+}

@@ -38,6 +38,7 @@ pub fn transition(
         now,
     )?;
     let updated = contests::set_status(conn, contest_id, to.as_str())?;
+    on_enter_state(conn, &updated, to)?;
     audit::record(
         conn,
         Audit {
@@ -62,7 +63,8 @@ pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize,
             if c.status() == Status::Scheduled && target == Status::Closed {
                 contests::set_status(conn, c.id, Status::Open.as_str())?;
             }
-            contests::set_status(conn, c.id, target.as_str())?;
+            let updated = contests::set_status(conn, c.id, target.as_str())?;
+            on_enter_state(conn, &updated, target)?;
             audit::record(
                 conn,
                 Audit {
@@ -78,4 +80,26 @@ pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize,
         }
     }
     Ok(n)
+}
+
+/// Work that comes with a new state, committed with the transition.
+fn on_enter_state(conn: &mut PgConnection, contest: &Contest, to: Status) -> Result<(), AppError> {
+    if to == Status::Open && contest.kind() == crate::domain::contest::Kind::CommentToEnter {
+        // Comments written before the webhook subscription existed are picked up.
+        queue_backfill(conn, contest.id, 8)?;
+    }
+    crate::domain::hooks::on_contest_state(conn, contest, to)?;
+    Ok(())
+}
+
+/// One queued backfill per contest at a time.
+pub fn queue_backfill(
+    conn: &mut PgConnection,
+    contest_id: i64,
+    max_attempts: i32,
+) -> diesel::QueryResult<bool> {
+    use crate::jobs::handlers::backfill_comments::{Payload, KIND};
+    let job = crate::db::jobs::NewJob::new(KIND, json!(Payload { contest_id }), max_attempts)
+        .dedupe(format!("{KIND}:{contest_id}"));
+    Ok(crate::db::jobs::enqueue(conn, &job)?.is_some())
 }

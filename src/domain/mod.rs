@@ -1,11 +1,14 @@
 //! Domain rules: plain functions and validated types. No HTTP here, and SQL only
 //! through the `db` layer's functions.
 
+pub mod comment_entries;
 pub mod contest;
 pub mod draw;
 pub mod entering;
 pub mod entry_form;
+pub mod events;
 pub mod hooks;
+pub mod images;
 pub mod install;
 pub mod lifecycle;
 pub mod oauth;

@@ -14,8 +14,12 @@ use crate::db::privacy;
 
 /// Erases everything Fanfare holds about the app-scoped user `asid`. Returns a report
 /// of rows affected per table (counts only).
-pub fn erase_subject(conn: &mut PgConnection, asid: &str) -> diesel::QueryResult<Value> {
-    let subject = privacy::resolve_subject(conn, asid)?;
+pub fn erase_subject(
+    conn: &mut PgConnection,
+    asid: &str,
+    uploads_dir: Option<std::path::PathBuf>,
+) -> diesel::QueryResult<Value> {
+    let subject = privacy::resolve_subject(conn, asid, uploads_dir)?;
     let mut report = Map::new();
     for (table, eraser) in privacy::ERASERS {
         let n = eraser(conn, &subject)?;

@@ -49,14 +49,21 @@ pub fn vote(conn: &mut PgConnection, r: VoteRequest<'_>) -> Result<VoteOutcome, 
         .with_details(json!({"status": status.as_str()})));
     }
     if contest.kind() != Kind::Ugc || !contest.voting_enabled {
-        return Err(AppError::conflict("voting_disabled", "this contest has no community voting"));
+        return Err(AppError::conflict(
+            "voting_disabled",
+            "this contest has no community voting",
+        ));
     }
-    let entry = entries::find(conn, r.entry_id).map_err(|_| AppError::not_found("no such entry"))?;
+    let entry =
+        entries::find(conn, r.entry_id).map_err(|_| AppError::not_found("no such entry"))?;
     if entry.contest_id != contest.id {
         return Err(AppError::not_found("no such entry in this contest"));
     }
     if entry.status != "approved" {
-        return Err(AppError::conflict("entry_not_approved", "this entry is not open for votes"));
+        return Err(AppError::conflict(
+            "entry_not_approved",
+            "this entry is not open for votes",
+        ));
     }
     let observation = match r.voter {
         Voter::Facebook { asid, name } => Observation {

@@ -11,10 +11,16 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::jobs::{self as queue, NewJob};
 
 /// (job kind, period).
-pub const PERIODIC: &[(&str, Duration)] = &[(
-    super::handlers::reconcile_subscriptions::KIND,
-    Duration::from_secs(24 * 3600),
-)];
+pub const PERIODIC: &[(&str, Duration)] = &[
+    (
+        super::handlers::reconcile_subscriptions::KIND,
+        Duration::from_secs(24 * 3600),
+    ),
+    (
+        super::handlers::contest_clock::KIND,
+        Duration::from_secs(60),
+    ),
+];
 
 /// Enqueues every periodic job whose period has passed. Returns the kinds enqueued.
 pub fn enqueue_due(conn: &mut PgConnection, max_attempts: i32) -> QueryResult<Vec<&'static str>> {

@@ -6,12 +6,14 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod facebook_callbacks;
+pub mod fan;
 pub mod fan_auth;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod security_headers;
 pub mod styleguide;
+pub mod uploads;
 pub mod webhooks;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,10 +28,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     facebook_callbacks::configure(cfg);
     auth::configure(cfg);
     fan_auth::configure(cfg);
+    fan::configure(cfg);
     api::configure(cfg);
     assets::configure(cfg);
     openapi::configure(cfg);
     styleguide::configure(cfg);
+    uploads::configure(cfg);
 }
 
 /// Unknown routes: a JSON 404 in the common error shape.

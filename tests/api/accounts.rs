@@ -15,6 +15,7 @@ use crate::helpers::{count, spawn_app, TestApp};
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64) FanfareTest/1.0")
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -770,7 +771,7 @@ async fn the_daily_reconcile_resubscribes_pages_that_lost_their_subscription() {
     let n = app
         .query(|c| fanfare::jobs::scheduler::enqueue_due(c, 3).unwrap())
         .await;
-    assert_eq!(n, vec!["reconcile_subscriptions"]);
+    assert!(n.contains(&"reconcile_subscriptions"), "{n:?}");
     assert!(
         app.query(|c| fanfare::jobs::scheduler::enqueue_due(c, 3).unwrap())
             .await

@@ -171,6 +171,11 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.worker.backoff_base_ms = 10;
     settings.worker.backoff_max_ms = 50;
     settings.sandbox.fans = 50;
+    // Each test stores uploads in a directory of its own.
+    settings.uploads.dir = std::env::temp_dir().join(format!(
+        "fanfare-test-uploads-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     settings
 }
 

@@ -3,11 +3,16 @@
 
 mod accounts;
 mod callbacks;
+mod comment_to_enter;
+mod contests;
+mod fan;
 mod foundation;
 mod helpers;
 mod jobs;
 mod proxy;
 mod sandbox;
+mod support;
 mod tenancy;
 mod ui;
+mod uploads;
 mod webhooks;

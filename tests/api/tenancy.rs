@@ -10,6 +10,20 @@ use crate::helpers::TestApp;
 pub const ROUTES: &[(&str, &str, &str)] = &[
     ("page", "GET", "/api/v1/pages/{id}"),
     ("page", "POST", "/api/v1/pages/{id}/subscription"),
+    ("contest", "GET", "/api/v1/contests/{id}"),
+    ("contest", "PATCH", "/api/v1/contests/{id}"),
+    ("contest", "POST", "/api/v1/contests/{id}/transition"),
+    ("contest", "POST", "/api/v1/contests/{id}/backfill"),
+    ("contest", "GET", "/api/v1/contests/{id}/entries"),
+    (
+        "contest",
+        "POST",
+        "/api/v1/contests/{id}/entries/moderation",
+    ),
+    ("contest", "GET", "/api/v1/contests/{id}/votes"),
+    ("entry", "GET", "/api/v1/entries/{id}"),
+    ("entry", "POST", "/api/v1/entries/{id}/moderation"),
+    ("vote", "POST", "/api/v1/votes/{id}/void"),
 ];
 
 pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource: &str, id: i64) {
@@ -20,7 +34,7 @@ pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource:
             .client
             .request(method.parse().unwrap(), app.url(&path))
             .bearer_auth(token)
-            .json(&serde_json::json!({}))
+            .json(&body_for(path.as_str()))
             .send()
             .await
             .unwrap();
@@ -34,4 +48,19 @@ pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource:
         walked += 1;
     }
     assert!(walked > 0, "no routes for {resource}");
+}
+
+/// A body that would be valid for the route, so a 404 means "not yours", not "bad input".
+fn body_for(path: &str) -> serde_json::Value {
+    if path.ends_with("/transition") {
+        serde_json::json!({"to": "closed"})
+    } else if path.ends_with("/moderation") {
+        serde_json::json!({"status": "approved", "entry_ids": [1]})
+    } else if path.ends_with("/void") {
+        serde_json::json!({"reason": "x"})
+    } else if path.contains("/contests/") {
+        serde_json::json!({"title": "taken over"})
+    } else {
+        serde_json::json!({})
+    }
 }

@@ -22,10 +22,14 @@ impl JobHandler for DataDeletion {
         KIND
     }
 
-    fn run(&self, _ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let p: Payload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
-        let report = crate::domain::privacy::erase_subject(conn, &p.app_scoped_user_id)?;
+        let report = crate::domain::privacy::erase_subject(
+            conn,
+            &p.app_scoped_user_id,
+            Some(ctx.settings.uploads.dir.clone()),
+        )?;
         deletion_requests::complete(conn, p.request_id, &report)?;
         Ok(())
     }

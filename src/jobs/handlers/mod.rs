@@ -1,5 +1,7 @@
 //! Job handlers, one module per job kind.
 
+pub mod backfill_comments;
+pub mod contest_clock;
 pub mod data_deletion;
 pub mod process_event;
 pub mod reconcile_subscriptions;
@@ -11,4 +13,6 @@ pub fn register_all(registry: &mut Registry) {
     registry.register(process_event::ProcessEvent);
     registry.register(data_deletion::DataDeletion);
     registry.register(reconcile_subscriptions::ReconcileSubscriptions);
+    registry.register(contest_clock::ContestClock);
+    registry.register(backfill_comments::BackfillComments);
 }

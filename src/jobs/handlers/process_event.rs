@@ -1,5 +1,6 @@
-//! `process_event`: turns one stored webhook event into its effects, then marks it
-//! processed. Idempotent: an event already processed is skipped.
+//! `process_event`: turns one stored webhook event into its CRM effects
+//! (`domain::events`), then marks it processed. Idempotent twice over: processed
+//! events are skipped, and every effect is keyed so a replay changes nothing.
 
 use diesel::pg::PgConnection;
 use serde::Deserialize;
@@ -30,15 +31,17 @@ impl ProcessEvent {
 
     fn process(conn: &mut PgConnection, ids: &[i64]) -> Result<(), JobError> {
         let events = webhooks::find_events(conn, ids)?;
-        let pending: Vec<i64> = events
-            .iter()
-            .filter(|e| e.processed_at.is_none())
-            .map(|e| e.id)
-            .collect();
+        let pending: Vec<&webhooks::Event> =
+            events.iter().filter(|e| e.processed_at.is_none()).collect();
         if pending.is_empty() {
             return Ok(());
         }
-        webhooks::mark_events_processed(conn, &pending)?;
+        for event in &pending {
+            crate::domain::events::apply(conn, event)
+                .map_err(|e| JobError::retry(e.to_string()))?;
+        }
+        let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
+        webhooks::mark_events_processed(conn, &ids)?;
         Ok(())
     }
 }

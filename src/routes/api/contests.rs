@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contests", web::post().to(create))
         .route("/contests/{id}", web::get().to(show))
         .route("/contests/{id}", web::patch().to(update))
-        .route("/contests/{id}/transition", web::post().to(transition));
+        .route("/contests/{id}/transition", web::post().to(transition))
+        .route("/contests/{id}/backfill", web::post().to(backfill));
 }
 
 #[derive(Deserialize)]
@@ -348,4 +349,31 @@ async fn transition(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
+}
+
+/// Queues a comment backfill for a comment-to-enter contest (also done on opening).
+async fn backfill(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let max = state.settings.worker.max_attempts;
+    let queued = state
+        .db
+        .transaction(move |c| {
+            let contest = contests::find_for_admin(c, admin, id)?;
+            if contest.kind() != Kind::CommentToEnter || contest.linked_post_id.is_none() {
+                return Err(AppError::conflict(
+                    "not_comment_to_enter",
+                    "only a comment-to-enter contest with a linked post can be backfilled",
+                ));
+            }
+            Ok(crate::domain::lifecycle::queue_backfill(c, id, max)?)
+        })
+        .await?;
+    state.wakeup.wake_all();
+    Ok(HttpResponse::Accepted().json(json!({"queued": queued})))
 }

@@ -29,9 +29,12 @@ const BROWSER_COOKIE_SECS: i64 = 365 * 24 * 3600;
 impl FanRequest {
     pub fn from(req: &HttpRequest) -> FanRequest {
         let cookie = |name: &str| {
-            req.cookie(name)
-                .map(|c| c.value().to_string())
-                .filter(|v| v.len() >= 16 && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            req.cookie(name).map(|c| c.value().to_string()).filter(|v| {
+                v.len() >= 16
+                    && v.len() <= 64
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
         };
         let (visitor_id, new_visitor) = match cookie(VISITOR_COOKIE) {
             Some(v) => (v, false),
@@ -64,10 +67,20 @@ impl FanRequest {
     /// Sets the visitor and CSRF cookies on first contact.
     pub fn set_cookies(&self, state: &AppState, resp: &mut HttpResponseBuilder) {
         if self.new_visitor {
-            resp.cookie(fan_cookie(state, VISITOR_COOKIE, self.visitor_id.clone(), BROWSER_COOKIE_SECS));
+            resp.cookie(fan_cookie(
+                state,
+                VISITOR_COOKIE,
+                self.visitor_id.clone(),
+                BROWSER_COOKIE_SECS,
+            ));
         }
         if self.new_csrf {
-            resp.cookie(fan_cookie(state, CSRF_COOKIE, self.csrf_nonce.clone(), BROWSER_COOKIE_SECS));
+            resp.cookie(fan_cookie(
+                state,
+                CSRF_COOKIE,
+                self.csrf_nonce.clone(),
+                BROWSER_COOKIE_SECS,
+            ));
         }
     }
 
@@ -80,7 +93,10 @@ impl FanRequest {
         match (&self.session, self.new_csrf) {
             (Some(s), _) => format!("fan:{}", s.sub),
             (None, false) => format!("browser:{}", self.csrf_nonce),
-            (None, true) => format!("form:{slug}:{}", Utc::now().timestamp() / 3600 - hour_offset),
+            (None, true) => format!(
+                "form:{slug}:{}",
+                Utc::now().timestamp() / 3600 - hour_offset
+            ),
         }
     }
 
@@ -94,14 +110,19 @@ impl FanRequest {
 
     pub fn csrf_ok(&self, state: &AppState, slug: &str, token: Option<&str>) -> bool {
         let Some(token) = token else { return false };
-        csrf::verify(state, &self.binding(slug, 0), token) || (self.session.is_none() && self.new_csrf && csrf::verify(state, &self.binding(slug, 1), token))
+        csrf::verify(state, &self.binding(slug, 0), token)
+            || (self.session.is_none()
+                && self.new_csrf
+                && csrf::verify(state, &self.binding(slug, 1), token))
     }
 
     /// The voter identity of the fan session.
     pub fn voter(&self) -> Option<Voter> {
         let s = self.session.as_ref()?;
         Some(match s.sub.strip_prefix("email:") {
-            Some(email) => Voter::Email { email: email.to_string() },
+            Some(email) => Voter::Email {
+                email: email.to_string(),
+            },
             None => Voter::Facebook {
                 asid: s.sub.clone(),
                 name: Some(s.name.clone()).filter(|n| !n.is_empty()),

@@ -19,11 +19,19 @@ pub struct FormInput {
 
 impl FormInput {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
-pub async fn read(req: &HttpRequest, payload: web::Payload, max_image: usize) -> Result<FormInput, AppError> {
+pub async fn read(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max_image: usize,
+) -> Result<FormInput, AppError> {
     let ct = req
         .headers()
         .get(CONTENT_TYPE)
@@ -44,9 +52,15 @@ pub async fn read(req: &HttpRequest, payload: web::Payload, max_image: usize) ->
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::bad_request("malformed_form", e.to_string()))?;
     if fields.len() > MAX_FIELDS {
-        return Err(AppError::bad_request("malformed_form", "too many form fields"));
+        return Err(AppError::bad_request(
+            "malformed_form",
+            "too many form fields",
+        ));
     }
-    Ok(FormInput { fields, image: None })
+    Ok(FormInput {
+        fields,
+        image: None,
+    })
 }
 
 async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
@@ -61,25 +75,38 @@ async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>
     Ok(body)
 }
 
-async fn read_multipart(req: &HttpRequest, payload: web::Payload, max_image: usize) -> Result<FormInput, AppError> {
+async fn read_multipart(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max_image: usize,
+) -> Result<FormInput, AppError> {
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut fields = Vec::new();
     let mut image = None;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| AppError::bad_request("malformed_form", e.to_string()))?;
+        let mut field =
+            field.map_err(|e| AppError::bad_request("malformed_form", e.to_string()))?;
         let name = field.name().unwrap_or("").to_string();
         let is_file = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .is_some();
-        let limit = if is_file && name == "image" { max_image } else { MAX_FIELD_BYTES };
+        let limit = if is_file && name == "image" {
+            max_image
+        } else {
+            MAX_FIELD_BYTES
+        };
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::bad_request("malformed_form", e.to_string()))?;
+            let chunk =
+                chunk.map_err(|e| AppError::bad_request("malformed_form", e.to_string()))?;
             if data.len() + chunk.len() > limit {
                 return Err(if is_file {
-                    AppError::too_large(format!("images are limited to {} MB", max_image / (1024 * 1024)))
-                        .with_details(serde_json::json!({"field": "image"}))
+                    AppError::too_large(format!(
+                        "images are limited to {} MB",
+                        max_image / (1024 * 1024)
+                    ))
+                    .with_details(serde_json::json!({"field": "image"}))
                 } else {
                     AppError::too_large(format!("the field `{name}` is too large"))
                 });
@@ -93,11 +120,15 @@ async fn read_multipart(req: &HttpRequest, payload: web::Payload, max_image: usi
             }
             continue;
         }
-        let value = String::from_utf8(data)
-            .map_err(|_| AppError::bad_request("malformed_form", format!("the field `{name}` is not UTF-8")))?;
+        let value = String::from_utf8(data).map_err(|_| {
+            AppError::bad_request("malformed_form", format!("the field `{name}` is not UTF-8"))
+        })?;
         fields.push((name, value));
         if fields.len() > MAX_FIELDS {
-            return Err(AppError::bad_request("malformed_form", "too many form fields"));
+            return Err(AppError::bad_request(
+                "malformed_form",
+                "too many form fields",
+            ));
         }
     }
     Ok(FormInput { fields, image })

@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod enter;
+pub mod error;
 pub mod form_input;
 pub mod page;
 pub mod tab;

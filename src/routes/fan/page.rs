@@ -18,7 +18,7 @@ use crate::domain::contest::{period_key, Kind, Limit, Status};
 use crate::domain::entry_form::{self, DisplayConsent, DisplayField, FieldError, FormSchema};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::ui::layout::{Flash, FlashKind, FanLayout};
+use crate::ui::layout::{FanLayout, Flash, FlashKind};
 
 pub struct GalleryItem {
     pub id: i64,
@@ -107,7 +107,9 @@ fn status_label(s: Status) -> &'static str {
 
 fn local(t: DateTime<Utc>, tz: &str) -> String {
     let tz: Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    t.with_timezone(&tz).format("%b %-d, %Y %H:%M %Z").to_string()
+    t.with_timezone(&tz)
+        .format("%b %-d, %Y %H:%M %Z")
+        .to_string()
 }
 
 fn schedule_text(c: &Contest, now: DateTime<Utc>) -> String {
@@ -115,7 +117,9 @@ fn schedule_text(c: &Contest, now: DateTime<Utc>) -> String {
         (Status::Scheduled, Some(o), _) => format!("Opens {}", local(o, &c.time_zone)),
         (Status::Open, _, Some(cl)) => format!("Open until {}", local(cl, &c.time_zone)),
         (Status::Open, _, None) => "Open now".into(),
-        (Status::Closed | Status::WinnersAnnounced, _, Some(cl)) => format!("Closed {}", local(cl, &c.time_zone)),
+        (Status::Closed | Status::WinnersAnnounced, _, Some(cl)) => {
+            format!("Closed {}", local(cl, &c.time_zone))
+        }
         _ => String::new(),
     }
 }
@@ -166,16 +170,24 @@ pub async fn render(
             Ok((gallery, voted, mine))
         })
         .await?;
-    let schema: FormSchema = serde_json::from_value(contest.form_schema.clone()).unwrap_or_default();
+    let schema: FormSchema =
+        serde_json::from_value(contest.form_schema.clone()).unwrap_or_default();
     let mut errors = HashMap::new();
     let shown: Vec<String> = entry_form::fields_for_display(&schema)
         .iter()
         .map(|f| f.name.clone())
-        .chain(["accept_rules".into(), "marketing_opt_in".into(), "text".into(), "image".into()])
+        .chain([
+            "accept_rules".into(),
+            "marketing_opt_in".into(),
+            "text".into(),
+            "image".into(),
+        ])
         .collect();
     for e in &extras.errors {
         if shown.contains(&e.field) {
-            errors.entry(e.field.clone()).or_insert_with(|| e.message.clone());
+            errors
+                .entry(e.field.clone())
+                .or_insert_with(|| e.message.clone());
         } else {
             extras.general.push(e.message.clone());
         }
@@ -195,7 +207,8 @@ pub async fn render(
     let rules_summary: String = contest.rules_text.chars().take(320).collect();
     let page_url = format!("{}/c/{}", state.public_url, contest.slug);
     let share_url = {
-        let mut u = url::Url::parse("https://www.facebook.com/sharer/sharer.php").expect("static URL");
+        let mut u =
+            url::Url::parse("https://www.facebook.com/sharer/sharer.php").expect("static URL");
         u.query_pairs_mut().append_pair("u", &page_url);
         u.to_string()
     };
@@ -221,7 +234,8 @@ pub async fn render(
         signed_request: extras.signed_request,
         csrf: fan.csrf_token(state, &contest.slug),
         login_url: {
-            let mut u = url::Url::parse(&format!("{}/auth/fan/login", state.public_url)).expect("public URL");
+            let mut u = url::Url::parse(&format!("{}/auth/fan/login", state.public_url))
+                .expect("public URL");
             u.query_pairs_mut()
                 .append_pair("page", &page.fb_page_id)
                 .append_pair("return_to", &format!("/c/{}", contest.slug));
@@ -240,7 +254,11 @@ pub async fn render(
                 id: g.entry.id,
                 voted: voted.contains(&g.entry.id),
                 text: g.entry.text,
-                image_url: g.entry.image_name.as_deref().map(|n| format!("/uploads/{n}")),
+                image_url: g
+                    .entry
+                    .image_name
+                    .as_deref()
+                    .map(|n| format!("/uploads/{n}")),
                 author: g.author.unwrap_or_else(|| "A fan".into()),
                 votes: g.votes,
             })
@@ -276,7 +294,12 @@ pub async fn render(
 }
 
 /// Records a fan page view once per visitor, contest and day.
-pub async fn record_view(state: &AppState, fan: &FanRequest, contest: &Contest, details: serde_json::Value) -> Result<(), AppError> {
+pub async fn record_view(
+    state: &AppState,
+    fan: &FanRequest,
+    contest: &Contest,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
     let (page_id, contest_id, visitor) = (contest.page_id, contest.id, fan.visitor_id.clone());
     let day = Utc::now().format("%Y-%m-%d").to_string();
     state
@@ -307,13 +330,22 @@ pub async fn record_view(state: &AppState, fan: &FanRequest, contest: &Contest, 
 fn flashes_from_query(q: &HashMap<String, String>) -> Vec<Flash> {
     let mut f = Vec::new();
     if q.contains_key("entered") {
-        f.push(Flash::new(FlashKind::Success, "Thanks! Your entry is in. You can see its status below."));
+        f.push(Flash::new(
+            FlashKind::Success,
+            "Thanks! Your entry is in. You can see its status below.",
+        ));
     }
     if q.contains_key("voted") {
-        f.push(Flash::new(FlashKind::Success, "Your vote was counted. Thank you!"));
+        f.push(Flash::new(
+            FlashKind::Success,
+            "Your vote was counted. Thank you!",
+        ));
     }
     if q.contains_key("already_voted") {
-        f.push(Flash::new(FlashKind::Info, "You already voted for this entry."));
+        f.push(Flash::new(
+            FlashKind::Info,
+            "You already voted for this entry.",
+        ));
     }
     f
 }
@@ -322,7 +354,8 @@ pub async fn load_public(state: &AppState, slug: String) -> Result<(Contest, Pag
     state
         .db
         .run(move |c| {
-            let contest = contests::find_public(c, &slug).map_err(|_| AppError::not_found("no such contest"))?;
+            let contest = contests::find_public(c, &slug)
+                .map_err(|_| AppError::not_found("no such contest"))?;
             let page = pages::find(c, contest.page_id)?;
             Ok((contest, page))
         })
@@ -342,7 +375,15 @@ pub async fn show(
         flashes: flashes_from_query(&q),
         ..Default::default()
     };
-    render(&state, &fan, contest, page, extras, actix_web::http::StatusCode::OK).await
+    render(
+        &state,
+        &fan,
+        contest,
+        page,
+        extras,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -356,7 +397,10 @@ struct RulesPage {
     slug: String,
 }
 
-pub async fn rules(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn rules(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (contest, page) = load_public(&state, slug.into_inner()).await?;
     let commitment = crate::domain::hooks::published_commitment(&state, contest.id).await?;
     let mut layout = FanLayout::new(format!("Official rules: {}", contest.title), page.name);
@@ -371,7 +415,9 @@ pub async fn rules(state: web::Data<AppState>, slug: web::Path<String>) -> Resul
     }
     .render()
     .map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[derive(Template)]
@@ -386,5 +432,7 @@ pub async fn privacy() -> Result<HttpResponse, AppError> {
     }
     .render()
     .map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }

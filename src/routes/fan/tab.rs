@@ -1,0 +1,132 @@
+//! `POST /tab` (signed_request from a page tab or canvas) and `GET /tab?page_id=`.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde_json::json;
+
+use super::context::FanRequest;
+use super::page::{record_view, render, PageExtras};
+use crate::db::{contacts, contests, pages};
+use crate::domain::entry_form::Prefill;
+use crate::error::AppError;
+use crate::platform::facebook::signed_request::SignedRequest;
+use crate::state::AppState;
+use crate::ui::layout::FanLayout;
+
+#[derive(Template)]
+#[template(path = "fan/no_contest.html")]
+struct NoContest {
+    layout: FanLayout,
+}
+
+async fn for_page(
+    req: &HttpRequest,
+    state: &AppState,
+    fb_page_id: String,
+    signed: Option<(SignedRequest, String)>,
+) -> Result<HttpResponse, AppError> {
+    let fan = FanRequest::from(req);
+    let now = Utc::now();
+    let found = state
+        .db
+        .run(move |c| {
+            let Some(page) = pages::find_by_fb_id(c, &fb_page_id)? else {
+                return Ok(None);
+            };
+            let contest = contests::current_for_page(c, page.id, now)?;
+            Ok(Some((page, contest)))
+        })
+        .await?;
+    let Some((page, contest)) = found else {
+        return Err(AppError::not_found("this page does not run Fanfare"));
+    };
+    let Some(contest) = contest else {
+        let html = NoContest {
+            layout: FanLayout::new("No contest right now", page.name.clone()),
+        }
+        .render()
+        .map_err(AppError::internal)?;
+        let mut resp = HttpResponse::Ok();
+        fan.set_cookies(state, &mut resp);
+        return Ok(resp.content_type("text/html; charset=utf-8").body(html));
+    };
+    let mut extras = PageExtras::default();
+    let mut details = json!({"via": if signed.is_some() { "tab" } else { "link" }});
+    if let Some((sr, raw)) = signed {
+        // `page.liked` is a signal to record, never a gate (like-gating is banned).
+        if let Some(liked) = sr.page.as_ref().and_then(|p| p.liked) {
+            details["liked"] = json!(liked);
+        }
+        if let Some(user) = &sr.user {
+            if let Some(country) = &user.country {
+                extras
+                    .values
+                    .insert("country".into(), country.to_uppercase());
+            }
+        }
+        // An authorised signed_request names the person: link their visit.
+        if let Some(asid) = sr.app_scoped_user_id().map(str::to_string) {
+            let (page_id, visitor) = (page.id, fan.visitor_id.clone());
+            state
+                .db
+                .run(move |c| {
+                    let r = contacts::resolve(
+                        c,
+                        &contacts::Observation {
+                            page_id,
+                            asid: Some(asid),
+                            source: "fan_page",
+                            ..Default::default()
+                        },
+                    )?;
+                    crate::db::visitors::link(c, &visitor, page_id, r.contact_id)?;
+                    Ok(())
+                })
+                .await?;
+        }
+        extras.signed_request = Some(raw);
+    }
+    record_view(state, &fan, &contest, details).await?;
+    render(state, &fan, contest, page, extras, StatusCode::OK).await
+}
+
+/// What a signed_request tells the form, for prefill on submit.
+pub fn prefill_from(sr: &SignedRequest) -> Prefill {
+    let user = sr.user.clone().unwrap_or_default();
+    Prefill {
+        name: None,
+        email: None,
+        country: user.country.map(|c| c.to_uppercase()),
+        age_min: user.age.and_then(|a| a.min),
+    }
+}
+
+pub async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let sr = crate::routes::facebook_callbacks::verified_signed_request(&state, &form)?;
+    let raw = form.get("signed_request").cloned().unwrap_or_default();
+    let page_id = sr.page.as_ref().and_then(|p| p.id.clone()).ok_or_else(|| {
+        AppError::bad_request("not_a_page_tab", "the signed_request names no page")
+    })?;
+    for_page(&req, &state, page_id, Some((sr, raw))).await
+}
+
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let page_id = q
+        .get("page_id")
+        .filter(|p| !p.is_empty() && p.len() < 64)
+        .cloned()
+        .ok_or_else(|| AppError::bad_request("missing_field", "page_id is required"))?;
+    for_page(&req, &state, page_id, None).await
+}
