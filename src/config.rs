@@ -59,6 +59,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub ingest: IngestSettings,
     pub limits: LimitSettings,
+    pub segments: SegmentSettings,
     pub uploads: UploadSettings,
     pub sandbox: SandboxSettings,
 }
@@ -175,6 +176,16 @@ pub struct IngestSettings {
 pub struct LimitSettings {
     pub entries_per_ip_per_10m: i32,
     pub votes_per_ip_per_10m: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSettings {
+    pub campaigner_min_referral_clicks: u32,
+    pub campaigner_min_referral_conversions: u32,
+    pub campaigner_min_votes_received: u32,
+    pub campaigner_min_points: u32,
+    pub campaigner_min_shares: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

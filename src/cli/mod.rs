@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod export;
+mod segments;
 mod sentiment;
 mod verify_draw;
 
@@ -45,12 +47,45 @@ pub enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+    /// Export a page's contacts (CSV or NDJSON) with their metrics and segments.
+    Export {
+        /// The page: Fanfare id or Facebook page id.
+        #[arg(long)]
+        page: String,
+        /// csv or ndjson.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only contacts in this segment (e.g. campaigner).
+        #[arg(long)]
+        segment: Option<String>,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Segment maintenance.
+    Segments {
+        #[command(subcommand)]
+        action: SegmentsAction,
+    },
     /// Score texts from stdin, one per line: one VADER compound score per line.
     Sentiment,
     /// Verify a published draw record (JSON file path or http(s) URL).
     VerifyDraw {
         /// Path of the draw record JSON, or its http(s) URL.
         source: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SegmentsAction {
+    /// Full recompute of every segment (optionally rebuilding metrics first).
+    Recompute {
+        /// One page (Fanfare id or Facebook page id); all pages when absent.
+        #[arg(long)]
+        page: Option<String>,
+        /// Also rebuild contact metrics and daily rollups from the timeline.
+        #[arg(long)]
+        rebuild_metrics: bool,
     },
 }
 
@@ -68,6 +103,37 @@ pub fn run() -> anyhow::Result<()> {
             Command::Worker { concurrency } => worker(settings, concurrency).await,
             Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
             Command::Sentiment => sentiment::run(),
+            Command::Export {
+                page,
+                format,
+                segment,
+                output,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    export::run(
+                        &settings,
+                        export::ExportArgs {
+                            page,
+                            format,
+                            segment,
+                            output,
+                        },
+                    )
+                })
+                .await?
+            }
+            Command::Segments {
+                action:
+                    SegmentsAction::Recompute {
+                        page,
+                        rebuild_metrics,
+                    },
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    segments::recompute(&settings, page, rebuild_metrics)
+                })
+                .await?
+            }
             Command::VerifyDraw { source } => verify_draw::run(&source).await,
         }
     })

@@ -79,6 +79,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    contact_metrics (contact_id) {
+        contact_id -> Int8,
+        page_id -> Int8,
+        page_views -> Int4,
+        entries -> Int4,
+        votes_cast -> Int4,
+        votes_received -> Int4,
+        referral_clicks -> Int4,
+        referral_conversions -> Int4,
+        shares -> Int4,
+        comments -> Int4,
+        reactions -> Int4,
+        mentions -> Int4,
+        positive_mentions -> Int4,
+        posts -> Int4,
+        ratings -> Int4,
+        poll_actions -> Int4,
+        points -> Int8,
+        sentiment_sum -> Float8,
+        sentiment_count -> Int4,
+        ugc_sentiment_sum -> Float8,
+        ugc_sentiment_count -> Int4,
+        share_engagement -> Int4,
+        marketing_opt_in -> Bool,
+        last_activity_at -> Nullable<Timestamptz>,
+        dirty -> Bool,
+        sentiment_avg -> Nullable<Float8>,
+        advocacy -> Nullable<Float8>,
+    }
+}
+
+diesel::table! {
     contacts (id) {
         id -> Int8,
         page_id -> Int8,
@@ -126,6 +158,18 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    daily_stats (page_id, contest_id, day, kind) {
+        page_id -> Int8,
+        contest_id -> Int8,
+        day -> Date,
+        kind -> Text,
+        n -> Int4,
+        sentiment_sum -> Float8,
+        sentiment_count -> Int4,
     }
 }
 
@@ -261,6 +305,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    reach_snapshots (id) {
+        id -> Int8,
+        page_id -> Int8,
+        object_id -> Text,
+        object_kind -> Text,
+        contact_id -> Nullable<Int8>,
+        contest_id -> Nullable<Int8>,
+        taken_at -> Timestamptz,
+        reactions -> Nullable<Int4>,
+        comments -> Nullable<Int4>,
+        shares -> Nullable<Int4>,
+        impressions -> Nullable<Int4>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     sandbox_codes (code) {
         code -> Text,
         user_id -> Text,
@@ -370,6 +431,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_memberships (segment_id, contact_id) {
+        segment_id -> Int8,
+        contact_id -> Int8,
+        since -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    segment_sizes_daily (segment_id, day) {
+        segment_id -> Int8,
+        day -> Date,
+        size -> Int4,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Int8,
+        page_id -> Int8,
+        kind -> Text,
+        key -> Text,
+        name -> Text,
+        description -> Text,
+        rule -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     visitors (id) {
         id -> Text,
         page_id -> Int8,
@@ -449,8 +540,11 @@ diesel::joinable!(consents -> contests (contest_id));
 diesel::joinable!(consents -> entries (entry_id));
 diesel::joinable!(contact_identities -> contacts (contact_id));
 diesel::joinable!(contact_identities -> pages (page_id));
+diesel::joinable!(contact_metrics -> contacts (contact_id));
+diesel::joinable!(contact_metrics -> pages (page_id));
 diesel::joinable!(contacts -> pages (page_id));
 diesel::joinable!(contests -> pages (page_id));
+diesel::joinable!(daily_stats -> pages (page_id));
 diesel::joinable!(entries -> admins (moderated_by));
 diesel::joinable!(entries -> contacts (contact_id));
 diesel::joinable!(entries -> contests (contest_id));
@@ -459,6 +553,9 @@ diesel::joinable!(oauth_states -> pages (page_id));
 diesel::joinable!(page_admins -> admins (admin_id));
 diesel::joinable!(page_admins -> pages (page_id));
 diesel::joinable!(pages -> admins (token_admin_id));
+diesel::joinable!(reach_snapshots -> contacts (contact_id));
+diesel::joinable!(reach_snapshots -> contests (contest_id));
+diesel::joinable!(reach_snapshots -> pages (page_id));
 diesel::joinable!(sandbox_codes -> sandbox_users (user_id));
 diesel::joinable!(sandbox_comments -> sandbox_posts (post_id));
 diesel::joinable!(sandbox_comments -> sandbox_users (user_id));
@@ -470,6 +567,10 @@ diesel::joinable!(sandbox_reactions -> sandbox_users (user_id));
 diesel::joinable!(sandbox_subscriptions -> sandbox_pages (page_id));
 diesel::joinable!(sandbox_tokens -> sandbox_pages (page_id));
 diesel::joinable!(sandbox_tokens -> sandbox_users (user_id));
+diesel::joinable!(segment_memberships -> contacts (contact_id));
+diesel::joinable!(segment_memberships -> segments (segment_id));
+diesel::joinable!(segment_sizes_daily -> segments (segment_id));
+diesel::joinable!(segments -> pages (page_id));
 diesel::joinable!(visitors -> contacts (contact_id));
 diesel::joinable!(visitors -> pages (page_id));
 diesel::joinable!(votes -> admins (voided_by));
@@ -485,8 +586,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     consents,
     contact_identities,
+    contact_metrics,
     contacts,
     contests,
+    daily_stats,
     deauthorizations,
     deletion_requests,
     entries,
@@ -497,6 +600,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_admins,
     pages,
     rate_limits,
+    reach_snapshots,
     sandbox_codes,
     sandbox_comments,
     sandbox_page_roles,
@@ -507,6 +611,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sandbox_tokens,
     sandbox_users,
     sandbox_webhook_outbox,
+    segment_memberships,
+    segment_sizes_daily,
+    segments,
     visitors,
     votes,
     webhook_deliveries,

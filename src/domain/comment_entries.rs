@@ -93,7 +93,7 @@ pub fn enter_by_comment(
                     contest_id: Some(contest.id),
                     kind: "entry",
                     occurred_at: c.created_time,
-                    details: json!({"entry_id": e.id, "source": "comment", "comment_id": c.comment_id}),
+                    details: json!({"entry_id": e.id, "source": "comment", "comment_id": c.comment_id, "sentiment": e.sentiment}),
                     dedupe_key: Some(format!("entry:{}", e.id)),
                 },
             )?;

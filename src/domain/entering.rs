@@ -267,10 +267,11 @@ pub fn store(
             contest_id: Some(contest.id),
             kind: "entry",
             occurred_at: now,
-            details: json!({"entry_id": entry.id, "source": entry.source}),
+            details: json!({"entry_id": entry.id, "source": entry.source, "sentiment": entry.sentiment}),
             dedupe_key: Some(format!("entry:{}", entry.id)),
         },
     )?;
     crate::domain::hooks::after_entry(conn, contest, &entry, entrant, now)?;
+    crate::jobs::handlers::segments_refresh::queue(conn)?;
     Ok(Ok(Entered { entry, contact_id }))
 }

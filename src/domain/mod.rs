@@ -1,18 +1,24 @@
 //! Domain rules: plain functions and validated types. No HTTP here, and SQL only
 //! through the `db` layer's functions.
 
+pub mod advocacy;
 pub mod comment_entries;
 pub mod contest;
 pub mod draw;
 pub mod entering;
 pub mod entry_form;
 pub mod events;
+pub mod export;
 pub mod hooks;
 pub mod images;
 pub mod install;
 pub mod lifecycle;
 pub mod oauth;
+pub mod personas;
 pub mod privacy;
+pub mod reach;
 pub mod segment_rules;
 pub mod sentiment;
+pub mod terms;
+pub mod trends;
 pub mod voting;

@@ -159,6 +159,7 @@ pub const FIELDS: &[FieldSpec] = &[
     num("reactions"),
     num("mentions"),
     num("page_views"),
+    num("poll_actions"),
     num("age_min"),
     num("age_max"),
     boolean("marketing_opt_in"),
@@ -940,7 +941,7 @@ mod tests {
         }
     }
 
-    const COLUMNS: [&str; 24] = [
+    const COLUMNS: [&str; 25] = [
         "c.postal_code",
         "c.country",
         "c.locale",
@@ -961,6 +962,7 @@ mod tests {
         "c.reactions",
         "c.mentions",
         "c.page_views",
+        "c.poll_actions",
         "c.age_min",
         "c.age_max",
         "c.marketing_opt_in",
@@ -999,7 +1001,7 @@ mod tests {
 
     #[test]
     fn the_catalogue_is_complete_and_unique() {
-        assert_eq!(FIELDS.len(), 24);
+        assert_eq!(FIELDS.len(), 25);
         for (i, f) in FIELDS.iter().enumerate() {
             assert_eq!(field(f.name), Some(f));
             assert!(FIELDS[i + 1..].iter().all(|g| g.name != f.name));

@@ -119,5 +119,6 @@ pub fn vote(conn: &mut PgConnection, r: VoteRequest<'_>) -> Result<VoteOutcome, 
         )?;
     }
     crate::domain::hooks::after_vote(conn, contest, &entry, vote_id, r.now)?;
+    crate::jobs::handlers::segments_refresh::queue(conn)?;
     Ok(VoteOutcome::Counted(vote_id))
 }

@@ -157,6 +157,20 @@ async fn worker_loop(
                 }
             }
         }
+        // Segments follow activity that did not come through a job (fan page
+        // views): the first worker refreshes dirty contacts on every tick.
+        if index == 0 {
+            let segments = ctx.settings.segments.clone();
+            if let Err(e) = db
+                .run(move |c| {
+                    use diesel::Connection;
+                    Ok(c.transaction(|c| crate::db::segments::refresh_dirty(c, &segments, 5000))?)
+                })
+                .await
+            {
+                tracing::debug!(error = %e, "segment refresh tick failed");
+            }
+        }
         tokio::select! {
             _ = notify.notified() => {}
             _ = tokio::time::sleep(poll) => {}

@@ -10,6 +10,20 @@ use crate::helpers::TestApp;
 pub const ROUTES: &[(&str, &str, &str)] = &[
     ("page", "GET", "/api/v1/pages/{id}"),
     ("page", "POST", "/api/v1/pages/{id}/subscription"),
+    ("page", "GET", "/api/v1/contacts?page_id={id}"),
+    ("page", "GET", "/api/v1/segments?page_id={id}"),
+    ("page", "POST", "/api/v1/segments"),
+    ("page", "POST", "/api/v1/segments/recompute"),
+    ("page", "GET", "/api/v1/trends?page_id={id}"),
+    ("page", "GET", "/api/v1/exports/contacts?page_id={id}"),
+    (
+        "page",
+        "GET",
+        "/api/v1/contests?page_id={id}&probe=list-is-empty",
+    ),
+    ("contact", "GET", "/api/v1/contacts/{id}"),
+    ("segment", "GET", "/api/v1/segments/{id}"),
+    ("segment", "DELETE", "/api/v1/segments/{id}"),
     ("contest", "GET", "/api/v1/contests/{id}"),
     ("contest", "PATCH", "/api/v1/contests/{id}"),
     ("contest", "POST", "/api/v1/contests/{id}/transition"),
@@ -29,7 +43,22 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
 pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource: &str, id: i64) {
     let mut walked = 0;
     for (res, method, path) in ROUTES.iter().filter(|(r, ..)| *r == resource) {
+        CURRENT_ID.with(|c| c.set(id));
         let path = path.replace("{id}", &id.to_string());
+        // Lists filtered by page answer 200 with nothing of the other tenant's.
+        if path.contains("probe=list-is-empty") {
+            let r = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["data"], serde_json::json!([]), "{path}");
+            walked += 1;
+            continue;
+        }
         let r = app
             .client
             .request(method.parse().unwrap(), app.url(&path))
@@ -58,9 +87,22 @@ fn body_for(path: &str) -> serde_json::Value {
         serde_json::json!({"status": "approved", "entry_ids": [1]})
     } else if path.ends_with("/void") {
         serde_json::json!({"reason": "x"})
+    } else if path.ends_with("/segments") {
+        serde_json::json!({"page_id": page_in(path), "name": "x", "rule": {"field": "entries", "op": "gte", "value": 1}})
+    } else if path.ends_with("/segments/recompute") {
+        serde_json::json!({"page_id": page_in(path)})
     } else if path.contains("/contests/") {
         serde_json::json!({"title": "taken over"})
     } else {
         serde_json::json!({})
     }
+}
+
+/// The walk passes the page id of POST-with-body routes through the id slot.
+fn page_in(_path: &str) -> i64 {
+    CURRENT_ID.with(|c| c.get())
+}
+
+thread_local! {
+    static CURRENT_ID: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
 }

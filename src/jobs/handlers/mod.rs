@@ -4,7 +4,9 @@ pub mod backfill_comments;
 pub mod contest_clock;
 pub mod data_deletion;
 pub mod process_event;
+pub mod reach_refresh;
 pub mod reconcile_subscriptions;
+pub mod segments_refresh;
 
 use super::Registry;
 
@@ -15,4 +17,6 @@ pub fn register_all(registry: &mut Registry) {
     registry.register(reconcile_subscriptions::ReconcileSubscriptions);
     registry.register(contest_clock::ContestClock);
     registry.register(backfill_comments::BackfillComments);
+    registry.register(segments_refresh::SegmentsRefresh);
+    registry.register(reach_refresh::ReachRefresh);
 }

@@ -29,7 +29,7 @@ impl ProcessEvent {
             .collect()
     }
 
-    fn process(conn: &mut PgConnection, ids: &[i64]) -> Result<(), JobError> {
+    fn process(ctx: &JobContext, conn: &mut PgConnection, ids: &[i64]) -> Result<(), JobError> {
         let events = webhooks::find_events(conn, ids)?;
         let pending: Vec<&webhooks::Event> =
             events.iter().filter(|e| e.processed_at.is_none()).collect();
@@ -42,6 +42,8 @@ impl ProcessEvent {
         }
         let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
         webhooks::mark_events_processed(conn, &ids)?;
+        // Segments follow the events in the same transaction.
+        crate::db::segments::refresh_dirty(conn, &ctx.settings.segments, 5000)?;
         Ok(())
     }
 }
@@ -51,17 +53,17 @@ impl JobHandler for ProcessEvent {
         KIND
     }
 
-    fn run(&self, _ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let ids = Self::event_ids(std::slice::from_ref(job))?;
-        Self::process(conn, &ids)
+        Self::process(ctx, conn, &ids)
     }
 
     fn run_batch(
         &self,
-        _ctx: &JobContext,
+        ctx: &JobContext,
         conn: &mut PgConnection,
         jobs: &[Job],
     ) -> Option<Result<(), JobError>> {
-        Some(Self::event_ids(jobs).and_then(|ids| Self::process(conn, &ids)))
+        Some(Self::event_ids(jobs).and_then(|ids| Self::process(ctx, conn, &ids)))
     }
 }

@@ -239,9 +239,22 @@ async fn share(
     let s = body.into_inner();
     let (_, user) = lookup(&state, Some(s.post_id.clone()), Some(s.user_id.clone())).await?;
     let user = user.expect("checked");
-    let p = s.post_id.clone();
-    state.db.run(move |c| Ok(store::add_share(c, &p)?)).await?;
     let share_id: u64 = 98_735_342_000_000 + u64::from(rand::random::<u32>() % 1_000_000);
+    let (p, share_post, message) = (
+        s.post_id.clone(),
+        format!("{}_{share_id}", user.id),
+        s.message.clone().unwrap_or_default(),
+    );
+    // The share is a post of its own (on the fan's timeline), whose reactions and
+    // comments the Graph API reports for reach.
+    state
+        .db
+        .run(move |c| {
+            store::add_share(c, &p)?;
+            store::add_share_post(c, &share_post, &p, &message)?;
+            Ok(())
+        })
+        .await?;
     let mut value = json!({
         "from": from(&user),
         "post_id": format!("{}_{share_id}", user.id),

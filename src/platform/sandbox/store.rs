@@ -281,6 +281,29 @@ pub fn add_share(conn: &mut PgConnection, post_id: &str) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// A fan's share of a page post, stored as a post so reach can be read back.
+pub fn add_share_post(
+    conn: &mut PgConnection,
+    share_post_id: &str,
+    shared_post_id: &str,
+    message: &str,
+) -> QueryResult<()> {
+    let page_id: String = sandbox_posts::table
+        .find(shared_post_id)
+        .select(sandbox_posts::page_id)
+        .first(conn)?;
+    diesel::insert_into(sandbox_posts::table)
+        .values((
+            sandbox_posts::id.eq(share_post_id),
+            sandbox_posts::page_id.eq(page_id),
+            sandbox_posts::message.eq(message),
+            sandbox_posts::created_time.eq(chrono::Utc::now()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn create_code(
     conn: &mut PgConnection,
     code: &str,

@@ -2,11 +2,15 @@
 //! every query scoped to the admin's own pages by the db layer.
 
 pub mod audit;
+pub mod contacts;
 pub mod contests;
 pub mod entries;
+pub mod exports;
 pub mod input;
 pub mod me;
 pub mod pages;
+pub mod segments;
+pub mod trends;
 pub mod votes;
 
 use actix_web::web;
@@ -19,6 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(entries::configure)
             .configure(votes::configure)
             .configure(audit::configure)
+            .configure(contacts::configure)
+            .configure(segments::configure)
+            .configure(trends::configure)
+            .configure(exports::configure)
             .configure(pages::configure),
     );
 }

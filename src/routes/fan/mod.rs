@@ -9,6 +9,7 @@ pub mod context;
 pub mod enter;
 pub mod error;
 pub mod form_input;
+pub mod my_data;
 pub mod page;
 pub mod tab;
 pub mod vote;
@@ -22,5 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/c/{slug}/rules", web::get().to(page::rules))
         .route("/c/{slug}/enter", web::post().to(enter::post))
         .route("/c/{slug}/vote/{entry_id}", web::post().to(vote::post))
-        .route("/privacy", web::get().to(page::privacy));
+        .route("/privacy", web::get().to(page::privacy))
+        .route("/my-data", web::get().to(my_data::get));
 }

@@ -1,0 +1,13 @@
+DROP TABLE reach_snapshots;
+DROP TABLE segment_sizes_daily;
+DROP TABLE segment_memberships;
+DROP TABLE segments;
+DROP TRIGGER consents_marketing ON consents;
+DROP FUNCTION fanfare_consent_recorded();
+DROP TRIGGER activities_rollup_update ON activities;
+DROP TRIGGER activities_rollup_insert ON activities;
+DROP FUNCTION fanfare_activities_updated();
+DROP FUNCTION fanfare_activities_inserted();
+DROP FUNCTION fanfare_apply_activity_rows(JSONB, INTEGER);
+DROP TABLE daily_stats;
+DROP TABLE contact_metrics;

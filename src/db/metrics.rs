@@ -1,0 +1,53 @@
+//! Rebuilding the rollups (`contact_metrics`, `daily_stats`) from the timeline, with
+//! the same SQL function the triggers use, so there is one formula.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+/// Rebuilds a page's rollups from its activities; returns how many were read.
+pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
+    conn.transaction(|c| {
+        diesel::sql_query("DELETE FROM contact_metrics WHERE page_id = $1").bind::<BigInt, _>(page_id).execute(c)?;
+        diesel::sql_query("DELETE FROM daily_stats WHERE page_id = $1").bind::<BigInt, _>(page_id).execute(c)?;
+        #[derive(QueryableByName)]
+        struct Bounds {
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            lo: Option<i64>,
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            hi: Option<i64>,
+        }
+        let b: Bounds = diesel::sql_query("SELECT min(id) AS lo, max(id) AS hi FROM activities WHERE page_id = $1")
+            .bind::<BigInt, _>(page_id)
+            .get_result(c)?;
+        let (Some(lo), Some(hi)) = (b.lo, b.hi) else { return Ok(0) };
+        let mut n = 0;
+        let step = 50_000;
+        let mut start = lo;
+        while start <= hi {
+            n += diesel::sql_query(
+                "SELECT fanfare_apply_activity_rows(COALESCE(jsonb_agg(to_jsonb(a)), '[]'), 1) \
+                 FROM activities a WHERE a.page_id = $1 AND a.id >= $2 AND a.id < $3",
+            )
+            .bind::<BigInt, _>(page_id)
+            .bind::<BigInt, _>(start)
+            .bind::<BigInt, _>(start + step)
+            .execute(c)? as i64;
+            start += step;
+        }
+        // Latest marketing consent per contact, and share engagement from snapshots.
+        diesel::sql_query(
+            "UPDATE contact_metrics m SET marketing_opt_in = x.granted FROM ( \
+               SELECT DISTINCT ON (contact_id) contact_id, granted FROM consents WHERE kind = 'marketing' \
+               ORDER BY contact_id, recorded_at DESC, id DESC) x \
+             WHERE m.contact_id = x.contact_id AND m.page_id = $1",
+        )
+        .bind::<BigInt, _>(page_id)
+        .execute(c)?;
+        let _ = n;
+        let total: i64 = {
+            use super::schema::activities;
+            activities::table.filter(activities::page_id.eq(page_id)).count().get_result(c)?
+        };
+        Ok(total)
+    })
+}

@@ -1,0 +1,78 @@
+//! `reach_refresh` (daily, or on demand for one page): measures posts fans shared
+//! and contest posts through batch Graph requests, and stores snapshots.
+
+use diesel::pg::PgConnection;
+use serde::{Deserialize, Serialize};
+
+use crate::db::jobs::Job;
+use crate::db::pages;
+use crate::domain::reach;
+use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::platform::facebook::graph::AccessToken;
+
+pub const KIND: &str = "reach_refresh";
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct Payload {
+    /// One page, or every page when absent.
+    #[serde(default)]
+    pub page_id: Option<i64>,
+}
+
+pub struct ReachRefresh;
+
+impl JobHandler for ReachRefresh {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+        let p: Payload = serde_json::from_value(job.payload.clone()).unwrap_or_default();
+        let list = match p.page_id {
+            Some(id) => vec![pages::find(conn, id)?],
+            None => pages::all(conn)?,
+        };
+        let cipher = crate::crypto::tokens::TokenCipher::new(&ctx.settings.security);
+        for page in list {
+            let Some(blob) = &page.page_token_enc else {
+                continue;
+            };
+            let Ok(value) = cipher.decrypt(blob, &format!("page:{}", page.fb_page_id)) else {
+                continue;
+            };
+            let token = AccessToken::page(page.fb_page_id.clone(), value);
+            let objects = reach::objects_of_page(conn, page.id)?;
+            if objects.is_empty() {
+                continue;
+            }
+            match ctx
+                .runtime
+                .block_on(reach::measure(&ctx.services.graph, &token, &objects))
+            {
+                Ok(measured) => {
+                    let report = reach::store(conn, page.id, &measured)?;
+                    tracing::info!(
+                        page_id = page.id,
+                        objects = report.objects,
+                        measured = report.measured,
+                        failed = report.failed,
+                        "reach refreshed"
+                    );
+                }
+                Err(e) if e.is_token_error() => {
+                    pages::mark_token_status(
+                        conn,
+                        &page.fb_page_id,
+                        "needs_reauth",
+                        Some(&e.to_string()),
+                    )?;
+                }
+                Err(e) if e.is_retryable() => return Err(JobError::retry(e.to_string())),
+                Err(e) => tracing::warn!(page_id = page.id, error = %e, "reach refresh failed"),
+            }
+        }
+        // New reach figures move contacts between segments (`reach` rules).
+        crate::db::segments::refresh_dirty(conn, &ctx.settings.segments, 5000)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! `GET /api/v1/exports/contacts?page_id=…&format=csv|ndjson[&segment=…]`: a
+//! streaming export. A blocking producer reads keyset-paginated chunks and sends
+//! them through a small bounded channel, so memory stays flat for a million rows.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{web, HttpResponse};
+use futures::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::auth::admin::AdminAuth;
+use crate::db::{crm, pages};
+use crate::domain::export::{self, Format};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Rows per chunk read from Postgres.
+pub const CHUNK: i64 = 2000;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/exports/contacts", web::get().to(contacts));
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    page_id: i64,
+    #[serde(default = "csv")]
+    format: String,
+    segment: Option<String>,
+}
+
+fn csv() -> String {
+    "csv".into()
+}
+
+async fn contacts(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    q: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let format = Format::parse(&q.format)
+        .ok_or_else(|| AppError::invalid("invalid_format", "format must be csv or ndjson"))?;
+    let (admin, page) = (auth.admin_id, q.page_id);
+    state
+        .db
+        .run(move |c| Ok(pages::find_for_admin(c, admin, page)?))
+        .await?;
+    let (tx, rx) = mpsc::channel::<Result<web::Bytes, AppError>>(4);
+    let pool = state.db.pool().clone();
+    let segment = q.segment.filter(|s| !s.is_empty());
+    tokio::task::spawn_blocking(move || {
+        let mut conn = match pool.get() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(AppError::from(e)));
+                return;
+            }
+        };
+        if format == Format::Csv
+            && tx
+                .blocking_send(Ok(web::Bytes::from(export::csv_header())))
+                .is_err()
+        {
+            return;
+        }
+        let mut after = 0;
+        loop {
+            let rows = match crm::export_chunk(&mut conn, page, segment.as_deref(), after, CHUNK) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(AppError::from(e)));
+                    return;
+                }
+            };
+            let Some(last) = rows.last() else { return };
+            after = last.id;
+            // A client that went away ends the export.
+            if tx
+                .blocking_send(Ok(web::Bytes::from(export::encode(format, &rows))))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let stream = tokio_stream_from(rx).map(|r| r.map_err(actix_web::Error::from));
+    let ext = if format == Format::Csv {
+        "csv"
+    } else {
+        "ndjson"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, format.content_type()))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"contacts-{page}.{ext}\""),
+        ))
+        .streaming(stream))
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

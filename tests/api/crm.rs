@@ -1,0 +1,851 @@
+//! The social CRM: idempotent event processing, personas, rule segments, trends,
+//! exports, reach, and data rights (own-data export, deletion scan).
+
+use diesel::prelude::*;
+use fanfare::platform::sandbox::seed::{BRAND_PAGE, FIRST_FAN};
+use serde_json::{json, Value};
+
+use crate::accounts::browser;
+use crate::helpers::{count, spawn_app, TestApp};
+use crate::support::{api, enter, fan_logged_in, fan_page, installed, open_contest};
+
+fn fan(n: u64) -> String {
+    (FIRST_FAN + n).to_string()
+}
+
+async fn sandbox(app: &TestApp, path: &str, body: Value) -> Value {
+    let r = app
+        .client
+        .post(app.url(&format!("/sandbox/admin/{path}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+/// Waits until every delivered event is processed and segments are current.
+async fn settled(app: &TestApp) {
+    app.client
+        .post(app.url("/sandbox/admin/flush"))
+        .send()
+        .await
+        .unwrap();
+    app.eventually("events processed, queue drained, segments current", |c| {
+        count(c, "webhook_events WHERE processed_at IS NULL") == 0
+            && count(c, "jobs WHERE state = 'queued'")
+                == count(c, "jobs WHERE state = 'queued' AND run_at > now()")
+            && count(c, "contact_metrics WHERE dirty") == 0
+    })
+    .await;
+}
+
+/// A canonical dump of everything event processing writes.
+fn dump(c: &mut PgConnection) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let queries = [
+        "SELECT concat_ws('|', id, page_id, display_name, email, first_source) AS line FROM contacts",
+        "SELECT concat_ws('|', contact_id, kind, value, name) AS line FROM contact_identities",
+        "SELECT concat_ws('|', contact_id, contest_id, kind, dedupe_key, details::text) AS line FROM activities",
+        "SELECT concat_ws('|', contest_id, contact_id, comment_id, status, text, entry_period) AS line FROM entries",
+        "SELECT concat_ws('|', contact_id, entries, comments, reactions, shares, mentions, ratings, posts, sentiment_sum, sentiment_count, advocacy) AS line FROM contact_metrics",
+        "SELECT concat_ws('|', page_id, contest_id, day, kind, n, sentiment_sum, sentiment_count) AS line FROM daily_stats",
+        "SELECT concat_ws('|', segment_id, contact_id) AS line FROM segment_memberships",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let mut lines: Vec<String> = diesel::sql_query(q)
+            .load::<Line>(c)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.line)
+            .collect();
+        lines.sort();
+        out.extend(lines);
+    }
+    out
+}
+
+#[tokio::test]
+async fn replaying_the_whole_webhook_history_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let post = format!("{BRAND_PAGE}_556");
+    let (_, c) = api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/contests",
+        Some(json!({
+            "page_id": inst.page_id, "kind": "comment_to_enter", "title": "Comment to win",
+            "rules_text": "Comment to enter.", "linked_post_id": post, "auto_approve": true
+        })),
+    )
+    .await;
+    api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{}/transition", c["id"]),
+        Some(json!({"to": "open"})),
+    )
+    .await;
+    let a = sandbox(
+        &app,
+        "comments",
+        json!({"post_id": post, "user_id": fan(1), "message": "I love this, amazing!"}),
+    )
+    .await;
+    sandbox(&app, "comments", json!({"post_id": post, "user_id": fan(2), "message": "Terrible shipping, very disappointed"})).await;
+    sandbox(
+        &app,
+        "reactions",
+        json!({"post_id": post, "user_id": fan(3), "reaction_type": "love"}),
+    )
+    .await;
+    sandbox(
+        &app,
+        "shares",
+        json!({"post_id": post, "user_id": fan(1), "message": "Look at this"}),
+    )
+    .await;
+    sandbox(
+        &app,
+        "mentions",
+        json!({"page_id": BRAND_PAGE, "message": "@Threadline is great"}),
+    )
+    .await;
+    sandbox(&app, "ratings", json!({"page_id": BRAND_PAGE, "user_id": fan(4), "rating": 5, "review_text": "Great quality"})).await;
+    sandbox(&app, "webhooks", json!({"page_id": BRAND_PAGE, "field": "feed", "value": {
+        "item": "comment", "verb": "edited", "comment_id": a["comment_id"], "post_id": post, "parent_id": post,
+        "from": {"id": fan(1), "name": "x"}, "message": "I love this, edited", "created_time": chrono::Utc::now().timestamp()}})).await;
+    settled(&app).await;
+    let first = app.query(dump).await;
+    assert!(first.len() > 15, "the history produced CRM data: {first:?}");
+    assert!(
+        first.iter().any(|l| l.contains("I love this, edited")),
+        "the edit is reflected"
+    );
+
+    for round in 0..2 {
+        app.query(|c| {
+            diesel::sql_query("UPDATE webhook_events SET processed_at = NULL").execute(c).unwrap();
+            diesel::sql_query(
+                "INSERT INTO jobs (kind, payload, max_attempts) SELECT 'process_event', jsonb_build_object('event_id', id), 5 FROM webhook_events",
+            )
+            .execute(c)
+            .unwrap();
+            diesel::sql_query("NOTIFY fanfare_jobs").execute(c).unwrap();
+        })
+        .await;
+        settled(&app).await;
+        assert_eq!(
+            app.query(dump).await,
+            first,
+            "replay {round} changed the CRM"
+        );
+    }
+}
+
+#[tokio::test]
+async fn personas_classify_constructed_fans() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true, "form_schema": {"fields": {"email": "required"}}}),
+    )
+    .await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    // Assistant: enters, tells nobody.
+    let a = browser();
+    let csrf = fan_page(&app, &a, &slug).await;
+    enter(
+        &app,
+        &a,
+        &slug,
+        &csrf,
+        &[
+            ("email", "assistant@fan.io"),
+            ("text", "quiet idea"),
+            ("accept_rules", "on"),
+        ],
+        true,
+    )
+    .await;
+    // Campaigner: enters and rallies three votes.
+    let b = fan_logged_in(&app, &fan(10), &slug).await;
+    let bcsrf = fan_page(&app, &b, &slug).await;
+    let (_, body) = enter(
+        &app,
+        &b,
+        &slug,
+        &bcsrf,
+        &[
+            ("email", "campaigner@fan.io"),
+            ("text", "loud idea"),
+            ("accept_rules", "on"),
+        ],
+        true,
+    )
+    .await;
+    let entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
+        .as_i64()
+        .unwrap();
+    for v in 11..14 {
+        let voter = fan_logged_in(&app, &fan(v), &slug).await;
+        let vcsrf = fan_page(&app, &voter, &slug).await;
+        let r = voter
+            .post(app.url(&format!("/c/{slug}/vote/{entry}")))
+            .header("accept", "application/json")
+            .form(&[("csrf_token", vcsrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // Side-liners: one comments on the page without entering, one views through the tab.
+    sandbox(
+        &app,
+        "comments",
+        json!({"post_id": format!("{BRAND_PAGE}_557"), "user_id": fan(20), "message": "nice"}),
+    )
+    .await;
+    let sr = fanfare::platform::facebook::signed_request::sign(
+        &json!({"algorithm": "HMAC-SHA256", "issued_at": chrono::Utc::now().timestamp(), "user_id": fan(21), "page": {"id": BRAND_PAGE}}),
+        app.app_secret().as_bytes(),
+    );
+    browser()
+        .post(app.url("/tab"))
+        .form(&[("signed_request", sr)])
+        .send()
+        .await
+        .unwrap();
+    settled(&app).await;
+    app.query(|c| {
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, max_attempts) VALUES ('segments_refresh', '{}', 3)",
+        )
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    settled(&app).await;
+    let (_, segs) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/segments?page_id={}", inst.page_id),
+        None,
+    )
+    .await;
+    let size = |key: &str| {
+        segs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .unwrap()["size"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(size("campaigner"), 1);
+    assert_eq!(
+        size("assistant"),
+        4,
+        "the quiet entrant and the three voters"
+    );
+    assert_eq!(size("side_liner"), 2);
+    let members = |key: &'static str| {
+        let app = &app;
+        let token = inst.token.clone();
+        let page = inst.page_id;
+        async move {
+            let (_, list) = api(
+                app,
+                &token,
+                "GET",
+                &format!("/api/v1/contacts?page_id={page}&segment={key}"),
+                None,
+            )
+            .await;
+            list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["email"].as_str().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(members("campaigner").await, vec!["campaigner@fan.io"]);
+    assert!(members("assistant")
+        .await
+        .contains(&"assistant@fan.io".to_string()));
+    // The full recompute agrees with the incremental one.
+    let (st, r) = api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/segments/recompute",
+        Some(json!({"page_id": inst.page_id})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        r["sizes"],
+        json!({"campaigner": 1, "assistant": 4, "side_liner": 2})
+    );
+}
+
+#[tokio::test]
+async fn custom_rule_segments_are_validated_and_evaluated() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, json!({"auto_approve": true, "form_schema": {"fields": {"email": "required", "postal_code": "optional", "country": "optional"}}})).await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    for (n, postal, text) in [
+        (30, "94107", "I absolutely love this wonderful brand"),
+        (31, "10001", "I absolutely love this wonderful brand"),
+        (32, "94110", "meh"),
+    ] {
+        let b = fan_logged_in(&app, &fan(n), &slug).await;
+        let csrf = fan_page(&app, &b, &slug).await;
+        let email = format!("f{n}@fan.io");
+        let (st, _) = enter(
+            &app,
+            &b,
+            &slug,
+            &csrf,
+            &[
+                ("email", email.as_str()),
+                ("postal_code", postal),
+                ("country", "US"),
+                ("text", text),
+                ("accept_rules", "on"),
+            ],
+            true,
+        )
+        .await;
+        assert_eq!(st, 201);
+        for _ in 0..3 {
+            sandbox(
+                &app,
+                "shares",
+                json!({"post_id": format!("{BRAND_PAGE}_555"), "user_id": fan(n)}),
+            )
+            .await;
+        }
+    }
+    settled(&app).await;
+    let rule = json!({"all": [
+        {"field": "postal_code", "op": "starts_with", "value": "94"},
+        {"field": "sentiment", "op": "gt", "value": 0.3},
+        {"field": "shares", "op": "gte", "value": 3}
+    ]});
+    let (st, seg) = api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/segments",
+        Some(json!({"page_id": inst.page_id, "name": "Bay Area fans", "rule": rule})),
+    )
+    .await;
+    assert_eq!(st, 201, "{seg}");
+    assert_eq!(seg["size"], 1, "only the happy sharer in 94…");
+    let (_, list) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!(
+            "/api/v1/contacts?page_id={}&segment={}",
+            inst.page_id,
+            seg["key"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(list["data"][0]["email"], "f30@fan.io");
+    let (st, err) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": inst.page_id, "name": "bad", "rule": {"all": [{"field": "shares", "op": "gtt", "value": 3}]}}))).await;
+    assert_eq!(st, 422);
+    assert_eq!(err["error"]["code"], "invalid_rule");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("$.all[0].op"),
+        "{err}"
+    );
+    let (st, err) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": inst.page_id, "name": "x", "rule": {"field": "postal_code", "op": "eq", "value": "'; DROP TABLE contacts; --"}}))).await;
+    assert_eq!(
+        (st, err["size"].as_i64()),
+        (201, Some(0)),
+        "metacharacters are data"
+    );
+    assert!(app.query(|c| count(c, "contacts")).await > 0);
+}
+
+#[tokio::test]
+async fn trends_count_constructed_activity() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true, "form_schema": {"fields": {"email": "required"}}}),
+    )
+    .await;
+    let (slug, id) = (
+        c["slug"].as_str().unwrap().to_string(),
+        c["id"].as_i64().unwrap(),
+    );
+    let mut entry = 0;
+    for (i, text) in [
+        "Wonderful #shirt design with mountains",
+        "Mountains and rivers #shirt",
+        "Skyline shirt #city",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let b = browser();
+        let csrf = fan_page(&app, &b, &slug).await;
+        let email = format!("t{i}@fan.io");
+        let (_, body) = enter(
+            &app,
+            &b,
+            &slug,
+            &csrf,
+            &[
+                ("email", email.as_str()),
+                ("text", text),
+                ("accept_rules", "on"),
+            ],
+            true,
+        )
+        .await;
+        entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
+            .as_i64()
+            .unwrap();
+    }
+    for v in 40..42 {
+        let voter = fan_logged_in(&app, &fan(v), &slug).await;
+        let vcsrf = fan_page(&app, &voter, &slug).await;
+        voter
+            .post(app.url(&format!("/c/{slug}/vote/{entry}")))
+            .header("accept", "application/json")
+            .form(&[("csrf_token", vcsrf)])
+            .send()
+            .await
+            .unwrap();
+    }
+    let (st, t) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!(
+            "/api/v1/trends?page_id={}&contest_id={id}&days=7",
+            inst.page_id
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let series = |name: &str| -> i64 {
+        t["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(series("entries"), 3);
+    assert_eq!(series("votes"), 2);
+    assert_eq!(
+        series("views"),
+        5,
+        "three entrants and two voters viewed the page"
+    );
+    assert_eq!(t["funnel"]["entries"], 3);
+    assert_eq!(t["funnel"]["views"], 5);
+    assert_eq!(t["days"].as_array().unwrap().len(), 7);
+    assert_eq!(t["hashtags"][0], json!(["#shirt", 2]));
+    assert!(t["top_terms"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(["mountains", 2])));
+    assert!(
+        !t["top_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x[0] == "with" || x[0] == "and"),
+        "stopwords removed"
+    );
+    let today = t["sentiment"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(today > 0.0, "positive texts today: {today}");
+}
+
+#[tokio::test]
+async fn exports_stream_csv_and_ndjson_honouring_consent_and_segments() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true, "form_schema": {
+        "fields": {"name": "optional", "email": "required"},
+        "marketing": {"text": "News please", "version": "1"}}}),
+    )
+    .await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    for (email, optin) in [("yes@fan.io", true), ("no@fan.io", false)] {
+        let b = browser();
+        let csrf = fan_page(&app, &b, &slug).await;
+        let mut f = vec![
+            ("email", email),
+            ("name", "Some Name"),
+            ("text", "x"),
+            ("accept_rules", "on"),
+        ];
+        if optin {
+            f.push(("marketing_opt_in", "on"));
+        }
+        enter(&app, &b, &slug, &csrf, &f, true).await;
+    }
+    settled(&app).await;
+    let get = |q: String| {
+        let app = &app;
+        let token = inst.token.clone();
+        async move {
+            let r = app
+                .client
+                .get(app.url(&format!("/api/v1/exports/contacts?{q}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string()),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let (st, ct, csv) = get(format!("page_id={}&format=csv", inst.page_id)).await;
+    assert_eq!((st, ct.as_deref()), (200, Some("text/csv; charset=utf-8")));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("contact_id,name,email"));
+    assert_eq!(lines.len(), 3);
+    assert!(csv.contains("yes@fan.io"));
+    assert!(
+        !csv.contains("no@fan.io"),
+        "no demographics without consent"
+    );
+    let (_, _, nd) = get(format!(
+        "page_id={}&format=ndjson&segment=assistant",
+        inst.page_id
+    ))
+    .await;
+    let rows: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["segments"] == "assistant"));
+    let (_, _, none) = get(format!(
+        "page_id={}&format=ndjson&segment=campaigner",
+        inst.page_id
+    ))
+    .await;
+    assert_eq!(none, "");
+    let (st, _, _) = get(format!("page_id={}&format=xml", inst.page_id)).await;
+    assert_eq!(st, 422);
+}
+
+#[tokio::test]
+async fn reach_refresh_measures_shared_posts_in_batches_and_keeps_snapshots() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let shared: Value = sandbox(
+        &app,
+        "shares",
+        json!({"post_id": format!("{BRAND_PAGE}_555"), "user_id": fan(24), "message": "look"}),
+    )
+    .await;
+    settled(&app).await;
+    let share_post = format!("{}_{}", fan(24), shared["share_id"]);
+    for f in 25..28 {
+        sandbox(
+            &app,
+            "reactions",
+            json!({"post_id": share_post, "user_id": fan(f), "reaction_type": "like"}),
+        )
+        .await;
+    }
+    let page = inst.page_id;
+    app.query(move |c| {
+        diesel::sql_query(format!("INSERT INTO jobs (kind, payload, max_attempts) VALUES ('reach_refresh', '{{\"page_id\": {page}}}', 3)")).execute(c).unwrap()
+    })
+    .await;
+    app.eventually("a snapshot with three reactions", move |c| {
+        count(c, &format!("reach_snapshots WHERE object_id = '{share_post}' AND reactions = 3 AND object_kind = 'share_post'")) == 1
+    })
+    .await;
+    settled(&app).await;
+    let (_, list) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contacts?page_id={}&sort=reach", inst.page_id),
+        None,
+    )
+    .await;
+    let sharer = &list["data"][0];
+    assert_eq!(sharer["shares"], 1);
+    assert!(sharer["reach"].as_i64().unwrap() >= 3);
+}
+
+/// Every text-like column of every Fanfare table (the sandbox's own tables are the
+/// fake Facebook's data, not ours).
+fn scan(c: &mut PgConnection, needles: &[String]) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Col {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        table_name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        column_name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        data_type: String,
+    }
+    let cols: Vec<Col> = diesel::sql_query(
+        "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name NOT LIKE 'sandbox_%' AND table_name <> '__diesel_schema_migrations' \
+         AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea')",
+    )
+    .load(c)
+    .unwrap();
+    let mut hits = Vec::new();
+    for col in cols {
+        for needle in needles {
+            let expr = match col.data_type.as_str() {
+                "bytea" => format!(
+                    "position(convert_to($1, 'UTF8') in \"{}\") > 0",
+                    col.column_name
+                ),
+                "jsonb" | "json" => format!("\"{}\"::text ILIKE '%' || $1 || '%'", col.column_name),
+                _ => format!("\"{}\" ILIKE '%' || $1 || '%'", col.column_name),
+            };
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let n = diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM \"{}\" WHERE {expr}",
+                col.table_name
+            ))
+            .bind::<diesel::sql_types::Text, _>(needle)
+            .get_result::<N>(c)
+            .unwrap()
+            .n;
+            if n > 0 {
+                hits.push(format!(
+                    "{}.{} contains {needle:?}",
+                    col.table_name, col.column_name
+                ));
+            }
+        }
+    }
+    hits
+}
+
+#[tokio::test]
+async fn a_deletion_leaves_no_personal_data_in_any_table_but_keeps_anonymous_totals() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, json!({"auto_approve": true, "form_schema": {"fields": {"name": "optional", "email": "required", "postal_code": "optional"}}})).await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    let who = fan(45);
+    let b = fan_logged_in(&app, &who, &slug).await;
+    let csrf = fan_page(&app, &b, &slug).await;
+    let (st, body) = enter(
+        &app,
+        &b,
+        &slug,
+        &csrf,
+        &[
+            ("name", "Zelda Quokka"),
+            ("email", "zelda.quokka@example.org"),
+            ("postal_code", "94107"),
+            ("text", "Zelda secret shirt design"),
+            ("accept_rules", "on"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(st, 201);
+    let entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
+        .as_i64()
+        .unwrap();
+    let voter = fan_logged_in(&app, &fan(46), &slug).await;
+    let vcsrf = fan_page(&app, &voter, &slug).await;
+    voter
+        .post(app.url(&format!("/c/{slug}/vote/{entry}")))
+        .form(&[("csrf_token", vcsrf)])
+        .send()
+        .await
+        .unwrap();
+    sandbox(&app, "comments", json!({"post_id": format!("{BRAND_PAGE}_557"), "user_id": who, "message": "quokka comment words"})).await;
+    settled(&app).await;
+    // Their own data first (data rights).
+    let mine: Value = b
+        .get(app.url(&format!("/my-data?page={BRAND_PAGE}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["contact"]["email"], "zelda.quokka@example.org");
+    assert_eq!(mine["entries"].as_array().unwrap().len(), 1);
+    assert!(!mine["timeline"].as_array().unwrap().is_empty());
+
+    let sandbox_name: String = app
+        .query({
+            let who = who.clone();
+            move |c| {
+                use fanfare::db::schema::sandbox_users::dsl::*;
+                sandbox_users.find(who).select(name).first(c).unwrap()
+            }
+        })
+        .await;
+    let needles = vec![
+        who.clone(),
+        "Zelda".into(),
+        "Quokka".into(),
+        "zelda.quokka".into(),
+        "secret shirt".into(),
+        "quokka comment".into(),
+        sandbox_name.clone(),
+    ];
+    assert!(
+        !app.query({
+            let n = needles.clone();
+            move |c| scan(c, &n)
+        })
+        .await
+        .is_empty(),
+        "the scan finds the data before deletion"
+    );
+    let (entries_before, votes_before) = app
+        .query(|c| (count(c, "entries"), count(c, "votes")))
+        .await;
+
+    let sr = fanfare::platform::facebook::signed_request::sign(
+        &json!({"algorithm": "HMAC-SHA256", "issued_at": chrono::Utc::now().timestamp(), "user_id": who}),
+        app.app_secret().as_bytes(),
+    );
+    let r = app
+        .client
+        .post(app.url("/facebook/data-deletion"))
+        .form(&[("signed_request", sr)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.eventually("deletion completed", |c| {
+        count(c, "deletion_requests WHERE status = 'completed'") == 1
+    })
+    .await;
+    let hits = app.query(move |c| scan(c, &needles)).await;
+    assert!(hits.is_empty(), "personal data left behind: {hits:?}");
+    let (entries_after, votes_after) = app
+        .query(|c| (count(c, "entries"), count(c, "votes")))
+        .await;
+    assert_eq!(
+        (entries_after, votes_after),
+        (entries_before, votes_before),
+        "anonymous totals remain"
+    );
+    let (_, t) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/trends?page_id={}&days=7", inst.page_id),
+        None,
+    )
+    .await;
+    assert_eq!(
+        t["funnel"]["entries"], 1,
+        "aggregates still count the erased entry"
+    );
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_reach_contacts_segments_trends_or_exports() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"form_schema": {"fields": {"email": "required"}}}),
+    )
+    .await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    let b = browser();
+    let csrf = fan_page(&app, &b, &slug).await;
+    enter(
+        &app,
+        &b,
+        &slug,
+        &csrf,
+        &[("email", "x@fan.io"), ("text", "x"), ("accept_rules", "on")],
+        true,
+    )
+    .await;
+    let (_, list) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contacts?page_id={}", inst.page_id),
+        None,
+    )
+    .await;
+    let contact = list["data"][0]["id"].as_i64().unwrap();
+    let (_, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": inst.page_id, "name": "All entrants", "rule": {"field": "entries", "op": "gte", "value": 1}}))).await;
+    let sam = crate::accounts::admin_token(&app, fanfare::platform::sandbox::seed::ADMIN_SAM).await;
+    crate::tenancy::assert_no_cross_tenant_access(&app, &sam, "page", inst.page_id).await;
+    crate::tenancy::assert_no_cross_tenant_access(&app, &sam, "contact", contact).await;
+    crate::tenancy::assert_no_cross_tenant_access(
+        &app,
+        &sam,
+        "segment",
+        seg["id"].as_i64().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        app.query(|c| count(c, "segments WHERE kind = 'custom'"))
+            .await,
+        1,
+        "nothing was created or deleted"
+    );
+}
