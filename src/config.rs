@@ -199,6 +199,7 @@ pub struct UploadSettings {
 #[serde(deny_unknown_fields)]
 pub struct SandboxSettings {
     pub seed: u64,
+    pub demo: bool,
     pub fans: u32,
     pub webhook_url: String,
     pub webhook_batch: i64,

@@ -40,6 +40,8 @@ impl Default for BuildOptions {
 
 pub struct Application {
     port: u16,
+    /// Set up the demo page and contest on the first sandbox run.
+    demo: bool,
     state: AppState,
     server: Server,
     workers: Option<WorkerPool>,
@@ -113,6 +115,7 @@ impl Application {
 
         let server = build_server(listener, state.clone(), sandbox, opts.sandbox_only)?;
         Ok(Application {
+            demo: settings.is_sandbox() && settings.sandbox.demo && !opts.sandbox_only,
             port: addr.port(),
             state,
             server,
@@ -134,6 +137,22 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (in-flight requests finish), then stops workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if self.demo {
+            // The install talks to the sandbox over HTTP, so it runs once serving.
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                match crate::domain::demo::ensure(&state).await {
+                    Ok(Some(slug)) => {
+                        println!("{}", crate::domain::demo::banner(&state.public_url, &slug))
+                    }
+                    Ok(None) => println!(
+                        "\nFanfare (sandbox mode): dashboard at {}/dashboard\n",
+                        state.public_url
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "demo setup failed"),
+                }
+            });
+        }
         let result = self.server.await;
         if let Some(workers) = self.workers {
             workers.stop().await;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod export;
 mod segments;
 mod sentiment;
+mod simulate;
 mod verify_draw;
 
 use crate::config::Settings;
@@ -62,6 +63,30 @@ pub enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Drive simulated fans (campaigners, assistants, side-liners) through a running
+    /// Fanfare in sandbox mode, then print what happened and the segment sizes.
+    Simulate {
+        /// Base URL of the running Fanfare (default: its configured address).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        campaigners: usize,
+        #[arg(long, default_value_t = 20)]
+        assistants: usize,
+        #[arg(long, default_value_t = 30)]
+        side_liners: usize,
+        /// Fraction of assistants who vote instead of entering.
+        #[arg(long, default_value_t = 0.5)]
+        vote_rate: f64,
+        /// Fraction of side-liners who comment or react on the page.
+        #[arg(long, default_value_t = 0.5)]
+        comment_rate: f64,
+        /// Votes rallied for each campaigner.
+        #[arg(long, default_value_t = 3)]
+        rally: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Segment maintenance.
     Segments {
         #[command(subcommand)]
@@ -103,6 +128,38 @@ pub fn run() -> anyhow::Result<()> {
             Command::Worker { concurrency } => worker(settings, concurrency).await,
             Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
             Command::Sentiment => sentiment::run(),
+            Command::Simulate {
+                url,
+                campaigners,
+                assistants,
+                side_liners,
+                vote_rate,
+                comment_rate,
+                rally,
+                seed,
+            } => {
+                let url = url.unwrap_or_else(|| {
+                    if settings.server.public_url.is_empty() {
+                        format!("http://{}:{}", settings.server.host, settings.server.port)
+                    } else {
+                        settings.server.public_url.clone()
+                    }
+                });
+                simulate::run(
+                    &settings,
+                    simulate::Options {
+                        url,
+                        campaigners,
+                        assistants,
+                        side_liners,
+                        vote_rate,
+                        comment_rate,
+                        rally,
+                        seed,
+                    },
+                )
+                .await
+            }
             Command::Export {
                 page,
                 format,

@@ -4,6 +4,7 @@
 pub mod advocacy;
 pub mod comment_entries;
 pub mod contest;
+pub mod demo;
 pub mod draw;
 pub mod entering;
 pub mod entry_form;

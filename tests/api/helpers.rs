@@ -171,6 +171,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.worker.backoff_base_ms = 10;
     settings.worker.backoff_max_ms = 50;
     settings.sandbox.fans = 50;
+    settings.sandbox.demo = false;
     // Each test stores uploads in a directory of its own.
     settings.uploads.dir = std::env::temp_dir().join(format!(
         "fanfare-test-uploads-{}",
