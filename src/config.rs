@@ -60,6 +60,7 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub limits: LimitSettings,
     pub segments: SegmentSettings,
+    pub email: EmailSettings,
     pub uploads: UploadSettings,
     pub sandbox: SandboxSettings,
 }
@@ -186,6 +187,14 @@ pub struct SegmentSettings {
     pub campaigner_min_votes_received: u32,
     pub campaigner_min_points: u32,
     pub campaigner_min_shares: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub smtp_url: Secret,
+    pub from: String,
+    pub confirmation_ttl_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

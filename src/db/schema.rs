@@ -197,6 +197,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_confirmations (token_hash) {
+        token_hash -> Text,
+        page_id -> Int8,
+        email -> Text,
+        return_to -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> Int8,
+        page_id -> Nullable<Int8>,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        delivered_via -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     entries (id) {
         id -> Int8,
         contest_id -> Int8,
@@ -545,6 +570,8 @@ diesel::joinable!(contact_metrics -> pages (page_id));
 diesel::joinable!(contacts -> pages (page_id));
 diesel::joinable!(contests -> pages (page_id));
 diesel::joinable!(daily_stats -> pages (page_id));
+diesel::joinable!(email_confirmations -> pages (page_id));
+diesel::joinable!(email_outbox -> pages (page_id));
 diesel::joinable!(entries -> admins (moderated_by));
 diesel::joinable!(entries -> contacts (contact_id));
 diesel::joinable!(entries -> contests (contest_id));
@@ -592,6 +619,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_stats,
     deauthorizations,
     deletion_requests,
+    email_confirmations,
+    email_outbox,
     entries,
     fan_tokens,
     job_schedule,

@@ -1,0 +1,2 @@
+DROP TABLE email_outbox;
+DROP TABLE email_confirmations;
