@@ -342,10 +342,11 @@ async fn transition(
     let to = Status::parse(&body.to).ok_or_else(|| {
         AppError::invalid("invalid_status", format!("unknown status `{}`", body.to))
     })?;
+    let keys = state.keys.clone();
     let contest = state
         .db
         .transaction(move |c| {
-            crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now())
+            crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now(), &keys.tokens)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
