@@ -3,10 +3,15 @@
 
 pub mod audit;
 pub mod contests;
+pub mod draws;
 pub mod entries;
 pub mod input;
+pub mod judging;
 pub mod me;
 pub mod pages;
+pub mod points;
+pub mod polls;
+pub mod referrals;
 pub mod votes;
 
 use actix_web::web;
@@ -18,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(contests::configure)
             .configure(entries::configure)
             .configure(votes::configure)
+            .configure(points::configure)
+            .configure(referrals::configure)
+            .configure(draws::configure)
+            .configure(judging::configure)
+            .configure(polls::configure)
             .configure(audit::configure)
             .configure(pages::configure),
     );
