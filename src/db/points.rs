@@ -158,7 +158,11 @@ pub fn balances(conn: &mut PgConnection, contest_id: i64) -> QueryResult<Vec<Bal
 }
 
 /// Is this contact on the contest's page? (Adjustments name contacts by id.)
-pub fn contact_on_page(conn: &mut PgConnection, contact_id: i64, page_id: i64) -> QueryResult<bool> {
+pub fn contact_on_page(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    page_id: i64,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         contacts::table
             .filter(contacts::id.eq(contact_id))

@@ -53,7 +53,10 @@ pub fn check_scores(
         if !criteria.iter().any(|c| c.id == s.criterion_id) {
             return Err(AppError::invalid(
                 "unknown_criterion",
-                format!("criterion {} is not one of this contest's criteria", s.criterion_id),
+                format!(
+                    "criterion {} is not one of this contest's criteria",
+                    s.criterion_id
+                ),
             )
             .with_details(serde_json::json!({"criterion_id": s.criterion_id})));
         }

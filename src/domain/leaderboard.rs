@@ -44,7 +44,10 @@ pub fn by_judges(entries: Vec<Scored>) -> Vec<Scored> {
         .filter(|e| e.judge_scores > 0 && e.judge_average.is_some())
         .collect();
     scored.sort_by(|a, b| {
-        let (x, y) = (a.judge_average.unwrap_or(0.0), b.judge_average.unwrap_or(0.0));
+        let (x, y) = (
+            a.judge_average.unwrap_or(0.0),
+            b.judge_average.unwrap_or(0.0),
+        );
         y.partial_cmp(&x)
             .unwrap_or(Ordering::Equal)
             .then(b.judge_scores.cmp(&a.judge_scores))
@@ -81,7 +84,11 @@ mod tests {
 
     #[test]
     fn votes_ties_go_to_the_earlier_entry() {
-        let mut e = vec![s(5, 1, 3, None, 0), s(2, 2, 3, None, 0), s(9, 3, 7, None, 0)];
+        let mut e = vec![
+            s(5, 1, 3, None, 0),
+            s(2, 2, 3, None, 0),
+            s(9, 3, 7, None, 0),
+        ];
         by_votes(&mut e);
         let ids: Vec<i64> = e.iter().map(|x| x.entry_id).collect();
         assert_eq!(ids, [9, 2, 5]);

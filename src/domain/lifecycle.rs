@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use serde_json::json;
 
-use crate::db::audit::{self, Audit};
 use crate::crypto::tokens::TokenCipher;
+use crate::db::audit::{self, Audit};
 use crate::db::contests::{self, Contest};
 use crate::domain::contest::{check_transition, Status};
 use crate::error::AppError;

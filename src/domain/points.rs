@@ -217,7 +217,10 @@ impl PointRules {
                         "bonus_question.questions: `{id}` is not a question of the entry form"
                     ));
                 }
-                if answer.as_ref().is_some_and(|a| a.trim().is_empty() || a.len() > 200) {
+                if answer
+                    .as_ref()
+                    .is_some_and(|a| a.trim().is_empty() || a.len() > 200)
+                {
                     return Err(format!(
                         "bonus_question.questions.{id}: the answer must be 1..=200 characters, or null"
                     ));
@@ -371,7 +374,8 @@ pub fn award(conn: &mut PgConnection, r: AwardRequest<'_>) -> Result<Option<Poin
     let day = local_day(contest, r.now);
     let points = match rule {
         Some(rule) if rule.per_day.is_some() || rule.per_contact.is_some() => {
-            let today = ledger::earned(conn, contest.id, r.contact_id, r.reason.as_str(), Some(day))?;
+            let today =
+                ledger::earned(conn, contest.id, r.contact_id, r.reason.as_str(), Some(day))?;
             let total = ledger::earned(conn, contest.id, r.contact_id, r.reason.as_str(), None)?;
             capped(points, &rule, today, total)
         }

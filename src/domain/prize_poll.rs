@@ -122,10 +122,7 @@ pub struct ValidSuggestion {
 }
 
 /// Validates a suggestion against the poll's budget; every problem names its field.
-pub fn check_suggestion(
-    poll: &Poll,
-    input: &SuggestionInput,
-) -> Result<ValidSuggestion, AppError> {
+pub fn check_suggestion(poll: &Poll, input: &SuggestionInput) -> Result<ValidSuggestion, AppError> {
     let title = input.title.trim();
     let n = title.chars().count();
     if !(3..=120).contains(&n) || title.chars().any(char::is_control) {
@@ -137,11 +134,10 @@ pub fn check_suggestion(
     }
     let value_minor = parse_amount(&input.value, "value")?;
     if value_minor <= 0 {
-        return Err(AppError::invalid(
-            "invalid_amount",
-            "the estimated value must be above zero",
-        )
-        .with_details(json!({"field": "value"})));
+        return Err(
+            AppError::invalid("invalid_amount", "the estimated value must be above zero")
+                .with_details(json!({"field": "value"})),
+        );
     }
     if value_minor > poll.budget_minor {
         return Err(AppError::invalid(
@@ -153,7 +149,12 @@ pub fn check_suggestion(
         )
         .with_details(json!({"field": "value", "budget_minor": poll.budget_minor})));
     }
-    let url = match input.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    let url = match input
+        .url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         None => None,
         Some(u) => {
             let parsed = url::Url::parse(u).ok().filter(|p| {
@@ -380,7 +381,11 @@ mod tests {
         assert_eq!((ok.title.as_str(), ok.value_minor), ("Bike", 100_000));
         let over = check_suggestion(&p, &input("Bike", json!("1000.01"), None)).unwrap_err();
         assert_eq!(over.code(), "over_budget");
-        assert!(over.message().contains("1,000.00 USD"), "{}", over.message());
+        assert!(
+            over.message().contains("1,000.00 USD"),
+            "{}",
+            over.message()
+        );
         let zero = check_suggestion(&p, &input("Bike", json!(0), None)).unwrap_err();
         assert_eq!(zero.code(), "invalid_amount");
         assert_eq!(
@@ -397,8 +402,8 @@ mod tests {
                 "invalid_url"
             );
         }
-        let linked = check_suggestion(&p, &input("Bike", json!(1), Some("https://shop.example/b")))
-            .unwrap();
+        let linked =
+            check_suggestion(&p, &input("Bike", json!(1), Some("https://shop.example/b"))).unwrap();
         assert_eq!(linked.url.as_deref(), Some("https://shop.example/b"));
     }
 

@@ -172,12 +172,12 @@ pub fn run(
                 .iter()
                 .map(|e| DrawEntry {
                     entry_id: e.entry_id,
-                    weight: u32::try_from(e.entries)
-                        .unwrap_or(u32::MAX)
-                        .saturating_add(crate::domain::points::bonus_entries(
+                    weight: u32::try_from(e.entries).unwrap_or(u32::MAX).saturating_add(
+                        crate::domain::points::bonus_entries(
                             e.points,
                             contest.points_per_bonus_entry,
-                        )),
+                        ),
+                    ),
                 })
                 .collect();
             let record = DrawRecord::new(contest.id, &seed, entries, r.winners, r.alternates)
@@ -218,8 +218,10 @@ pub fn run(
                 .collect();
             let ranking = ranked
                 .iter()
-                .map(|e| json!({"entry_id": e.entry_id, "contact_id": e.contact_id,
-                                "judge_average": e.judge_average, "judge_scores": e.judge_scores}))
+                .map(|e| {
+                    json!({"entry_id": e.entry_id, "contact_id": e.contact_id,
+                                "judge_average": e.judge_average, "judge_scores": e.judge_scores})
+                })
                 .collect();
             (picks, None, serde_json::Value::Array(ranking))
         }
@@ -260,7 +262,12 @@ pub fn run(
             admin_id: Some(r.admin_id),
         },
     )?
-    .ok_or_else(|| AppError::conflict("already_drawn", "this contest's winners were already picked"))?;
+    .ok_or_else(|| {
+        AppError::conflict(
+            "already_drawn",
+            "this contest's winners were already picked",
+        )
+    })?;
     if !picks.is_empty() {
         store::insert_picks(conn, drawn.id, contest.id, &picks, r.winners)?;
     }
@@ -315,7 +322,14 @@ pub fn decline(
         ));
     }
     let slot = me.prize_slot;
-    let declined = store::set_pick(conn, me.id, "declined", None, Some(reason), me.replaces_pick_id)?;
+    let declined = store::set_pick(
+        conn,
+        me.id,
+        "declined",
+        None,
+        Some(reason),
+        me.replaces_pick_id,
+    )?;
     let mut skipped = Vec::new();
     let mut promoted = None;
     for alt in current.iter().filter(|p| p.status == "standby") {
@@ -331,7 +345,14 @@ pub fn decline(
             )?);
             continue;
         }
-        promoted = Some(store::set_pick(conn, alt.id, "won", slot, None, Some(me.id))?);
+        promoted = Some(store::set_pick(
+            conn,
+            alt.id,
+            "won",
+            slot,
+            None,
+            Some(me.id),
+        )?);
         break;
     }
     audit::record(
@@ -394,7 +415,12 @@ mod tests {
 
     #[test]
     fn methods_round_trip() {
-        for m in [Method::Votes, Method::Points, Method::Judges, Method::Random] {
+        for m in [
+            Method::Votes,
+            Method::Points,
+            Method::Judges,
+            Method::Random,
+        ] {
             assert_eq!(Method::parse(m.as_str()), Some(m));
         }
         assert_eq!(Method::parse("coin"), None);

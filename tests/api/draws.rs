@@ -87,7 +87,12 @@ async fn a_random_draw_is_committed_at_opening_and_recomputed_from_the_published
     let (s, cid) = (slug(&c), id(&c));
 
     // The commitment is public from the moment the contest opens; the seed is not.
-    let rules = app.get(&format!("/c/{s}/rules")).await.text().await.unwrap();
+    let rules = app
+        .get(&format!("/c/{s}/rules"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(rules.contains("Draw commitment"));
     let published = commitment_in(&rules);
     assert_eq!(app.get(&format!("/c/{s}/draw.json")).await.status(), 404);
@@ -123,33 +128,78 @@ async fn a_random_draw_is_committed_at_opening_and_recomputed_from_the_published
         assert_eq!(st, 201);
     }
 
-    let (st, e) = run_draw(&app, &inst, cid, json!({"method": "random", "winners": 2, "alternates": 3})).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("contest_not_closed")));
+    let (st, e) = run_draw(
+        &app,
+        &inst,
+        cid,
+        json!({"method": "random", "winners": 2, "alternates": 3}),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (409, Some("contest_not_closed"))
+    );
     transition(&app, &inst, cid, "closed").await;
     let (st, e) = run_draw(&app, &inst, cid, json!({"method": "dice", "winners": 1})).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid_method")));
-    let (st, drawn) = run_draw(&app, &inst, cid, json!({"method": "random", "winners": 2, "alternates": 3})).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (422, Some("invalid_method"))
+    );
+    let (st, drawn) = run_draw(
+        &app,
+        &inst,
+        cid,
+        json!({"method": "random", "winners": 2, "alternates": 3}),
+    )
+    .await;
     assert_eq!(st, 201, "{drawn}");
     assert_eq!(drawn["record_url"], format!("/c/{s}/draw.json"));
-    let (st, e) = run_draw(&app, &inst, cid, json!({"method": "random", "winners": 2, "alternates": 3})).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("already_drawn")));
+    let (st, e) = run_draw(
+        &app,
+        &inst,
+        cid,
+        json!({"method": "random", "winners": 2, "alternates": 3}),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (409, Some("already_drawn"))
+    );
 
     // Everything needed is in the public record.
     let r = app.get(&format!("/c/{s}/draw.json")).await;
     assert_eq!(r.status(), 200);
     let record: DrawRecord = r.json().await.unwrap();
-    assert_eq!(record.commitment, published, "the seed published at opening");
+    assert_eq!(
+        record.commitment, published,
+        "the seed published at opening"
+    );
     assert_eq!(record.contest_id, cid);
-    let listed: Vec<(i64, u32)> = record.entries.iter().map(|e| (e.entry_id, e.weight)).collect();
+    let listed: Vec<(i64, u32)> = record
+        .entries
+        .iter()
+        .map(|e| (e.entry_id, e.weight))
+        .collect();
     let mut expected: Vec<(i64, u32)> = entries[..6].iter().map(|e| (*e, 1)).collect();
     expected[0].1 = 3; // one entry + 25 points / 10 per bonus entry
     expected[1].1 = 2;
-    assert_eq!(listed, expected, "approved entries only, weighted by bonus entries");
+    assert_eq!(
+        listed, expected,
+        "approved entries only, weighted by bonus entries"
+    );
     // Recomputed independently: SHA-256 of the seed, then the documented algorithm.
     let seed = hex::decode(&record.seed).unwrap();
     assert_eq!(hex::encode(Sha256::digest(&seed)), published);
-    let again = draw::draw(&seed, &record.entries, record.winners_count, record.alternates_count);
-    assert_eq!((again.winners.clone(), again.alternates.clone()), (record.winners.clone(), record.alternates.clone()));
+    let again = draw::draw(
+        &seed,
+        &record.entries,
+        record.winners_count,
+        record.alternates_count,
+    );
+    assert_eq!(
+        (again.winners.clone(), again.alternates.clone()),
+        (record.winners.clone(), record.alternates.clone())
+    );
     assert_eq!(draw::verify(&record), Ok(()));
     assert_eq!((record.winners.len(), record.alternates.len()), (2, 3));
     for loser in [entries[6], entries[7]] {
@@ -161,17 +211,33 @@ async fn a_random_draw_is_committed_at_opening_and_recomputed_from_the_published
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("RESULT: OK, the draw verifies."), "{stdout}");
-    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("draw-{cid}-{}.json", uuid::Uuid::new_v4()));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("RESULT: OK, the draw verifies."),
+        "{stdout}"
+    );
+    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("draw-{cid}-{}.json", uuid::Uuid::new_v4()));
     std::fs::write(&file, serde_json::to_vec(&record).unwrap()).unwrap();
-    let out = tokio::task::spawn_blocking(move || verify_draw_cli(file.to_string_lossy().into_owned()))
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || verify_draw_cli(file.to_string_lossy().into_owned()))
+            .await
+            .unwrap();
     assert!(out.status.success());
 
     // The winners list matches the record, and the seed was never stored in clear.
-    let (_, winners) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{cid}/winners"), None).await;
+    let (_, winners) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{cid}/winners"),
+        None,
+    )
+    .await;
     assert_eq!(entry_ids(&winners["winners"]), record.winners);
     assert_eq!(entry_ids(&winners["alternates"]), record.alternates);
     assert_eq!(winners["commitment"], published);
@@ -185,9 +251,24 @@ async fn a_random_draw_is_committed_at_opening_and_recomputed_from_the_published
         })
         .await;
     assert_eq!(sealed, 0, "the seed is stored sealed");
-    let (_, audit) = api(&app, &inst.token, "GET", &format!("/api/v1/audit?subject_type=contest&subject_id={cid}"), None).await;
-    let actions: Vec<&str> = audit["data"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
-    assert!(actions.contains(&"draw.committed") && actions.contains(&"draw.run"), "{actions:?}");
+    let (_, audit) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/audit?subject_type=contest&subject_id={cid}"),
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = audit["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"draw.committed") && actions.contains(&"draw.run"),
+        "{actions:?}"
+    );
 }
 
 #[tokio::test]
@@ -196,11 +277,26 @@ async fn excluded_entries_never_win_and_a_decline_passes_the_prize_to_the_next_a
     let inst = installed(&app).await;
     let c = open_contest(&app, &inst, json!({"auto_approve": true})).await;
     let (s, cid) = (slug(&c), id(&c));
-    for (i, last) in ["Lima", "Okafor", "Schmidt", "Garcia", "Nguyen", "Rossi"].iter().enumerate() {
-        entrant(&app, &s, &format!("d{i}@fan.io"), &[("name", &format!("Fan {last}"))]).await;
+    for (i, last) in ["Lima", "Okafor", "Schmidt", "Garcia", "Nguyen", "Rossi"]
+        .iter()
+        .enumerate()
+    {
+        entrant(
+            &app,
+            &s,
+            &format!("d{i}@fan.io"),
+            &[("name", &format!("Fan {last}"))],
+        )
+        .await;
     }
     transition(&app, &inst, cid, "closed").await;
-    let (st, drawn) = run_draw(&app, &inst, cid, json!({"method": "random", "winners": 1, "alternates": 3})).await;
+    let (st, drawn) = run_draw(
+        &app,
+        &inst,
+        cid,
+        json!({"method": "random", "winners": 1, "alternates": 4}),
+    )
+    .await;
     assert_eq!(st, 201);
     let picks: Vec<Value> = drawn["picks"].as_array().unwrap().clone();
     let pick = |i: usize| picks[i]["id"].as_i64().unwrap();
@@ -208,42 +304,125 @@ async fn excluded_entries_never_win_and_a_decline_passes_the_prize_to_the_next_a
     assert_eq!(picks[0]["status"], "won");
     assert_eq!(picks[0]["prize_slot"], 1);
 
-    // The first alternate is disqualified after the draw: passed over.
+    // The first alternate is disqualified after the draw: passed over at once.
     moderate(&app, &inst, entry(1), "disqualified").await;
-    let (st, out) = api(&app, &inst.token, "POST", &format!("/api/v1/winners/{}/decline", pick(0)), Some(json!({"reason": "no reply within 7 days"}))).await;
+    let (_, winners) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{cid}/winners"),
+        None,
+    )
+    .await;
+    assert_eq!(winners["picks"][1]["status"], "skipped");
+    assert_eq!(
+        entry_ids(&winners["alternates"]),
+        [entry(2), entry(3), entry(4)]
+    );
+    let (st, out) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/winners/{}/decline", pick(0)),
+        Some(json!({"reason": "no reply within 7 days"})),
+    )
+    .await;
     assert_eq!(st, 200, "{out}");
     assert_eq!(out["declined"]["status"], "declined");
-    assert_eq!(out["skipped"][0]["entry_id"], entry(1));
+    assert_eq!(out["skipped"], json!([]));
     assert_eq!(out["promoted"]["entry_id"], entry(2));
     assert_eq!(out["promoted"]["prize_slot"], 1);
     assert_eq!(out["promoted"]["replaces_pick_id"], pick(0));
     // Only a current winner can decline.
     for p in [pick(0), pick(1), pick(3)] {
-        let (st, e) = api(&app, &inst.token, "POST", &format!("/api/v1/winners/{p}/decline"), Some(json!({"reason": "x"}))).await;
-        assert_eq!((st, e["error"]["code"].as_str()), (409, Some("not_a_winner")));
+        let (st, e) = api(
+            &app,
+            &inst.token,
+            "POST",
+            &format!("/api/v1/winners/{p}/decline"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+        assert_eq!(
+            (st, e["error"]["code"].as_str()),
+            (409, Some("not_a_winner"))
+        );
     }
+    // An alternate's entry disqualified outside moderation (as an erasure
+    // does) is passed over when its turn comes.
+    let erased = entry(3);
+    app.query(move |c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE entries SET status = 'disqualified' WHERE id = {erased}"
+        ))
+        .execute(c)
+        .unwrap()
+    })
+    .await;
     // Disqualifying the current winner passes the prize on by itself.
     moderate(&app, &inst, entry(2), "disqualified").await;
-    let (_, winners) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{cid}/winners"), None).await;
-    assert_eq!(entry_ids(&winners["winners"]), [entry(3)]);
+    let (_, winners) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{cid}/winners"),
+        None,
+    )
+    .await;
+    assert_eq!(entry_ids(&winners["winners"]), [entry(4)]);
     assert_eq!(winners["alternates"], json!([]));
-    let statuses: Vec<&str> = winners["picks"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["declined", "skipped", "declined", "won"]);
-    let (_, audit) = api(&app, &inst.token, "GET", &format!("/api/v1/audit?subject_type=contest&subject_id={cid}"), None).await;
+    let statuses: Vec<&str> = winners["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        audit["data"].as_array().unwrap().iter().filter(|a| a["action"] == "draw.winner_declined").count(),
+        statuses,
+        ["declined", "skipped", "declined", "skipped", "won"]
+    );
+    assert_eq!(
+        winners["picks"][3]["status_reason"],
+        "the entry is disqualified"
+    );
+    let (_, audit) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/audit?subject_type=contest&subject_id={cid}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "draw.winner_declined")
+            .count(),
         2
     );
 
     // Another tenant cannot decline this contest's winners.
     let sam = admin_token(&app, ADMIN_SAM).await;
-    crate::tenancy::assert_no_cross_tenant_access(&app, &sam, "winner", pick(3)).await;
+    crate::tenancy::assert_no_cross_tenant_access(&app, &sam, "winner", pick(4)).await;
 
     // Announced: the fan page names the winner and shows how to check the draw.
-    let (st, announced) = api(&app, &inst.token, "POST", &format!("/api/v1/contests/{cid}/announce"), None).await;
-    assert_eq!((st, announced["status"].as_str()), (200, Some("winners_announced")));
+    let (st, announced) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{cid}/announce"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, announced["status"].as_str()),
+        (200, Some("winners_announced"))
+    );
     let html = app.get(&format!("/c/{s}")).await.text().await.unwrap();
-    let winner_entry = entry(3);
+    let winner_entry = entry(4);
     let n: String = app
         .query(move |c| {
             use diesel::prelude::*;
@@ -260,7 +439,10 @@ async fn excluded_entries_never_win_and_a_decline_passes_the_prize_to_the_next_a
     // Public lists show first names and initials only.
     let short = format!("Fan {}.", n["Fan ".len()..].chars().next().unwrap());
     assert!(html.contains("Winners</h2>"), "{html}");
-    assert!(html.contains(&format!("<strong>{short}</strong>")), "{short}: {html}");
+    assert!(
+        html.contains(&format!("<strong>{short}</strong>")),
+        "{short}: {html}"
+    );
     assert!(html.contains("verify-draw"));
 }
 
@@ -291,12 +473,22 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
         }
     }
     transition(&app, &inst, vid, "closed").await;
-    let (st, d) = run_draw(&app, &inst, vid, json!({"method": "votes", "winners": 2, "alternates": 1})).await;
+    let (st, d) = run_draw(
+        &app,
+        &inst,
+        vid,
+        json!({"method": "votes", "winners": 2, "alternates": 1}),
+    )
+    .await;
     assert_eq!(st, 201, "{d}");
     assert_eq!(entry_ids(&d["winners"]), [ve[1], ve[0]]);
     assert_eq!(entry_ids(&d["alternates"]), [ve[2]]);
     assert_eq!(d["draw"]["ranking"][0]["votes"], 2);
-    assert_eq!(app.get(&format!("/c/{vs}/draw.json")).await.status(), 404, "no random draw to verify");
+    assert_eq!(
+        app.get(&format!("/c/{vs}/draw.json")).await.status(),
+        404,
+        "no random draw to verify"
+    );
 
     // By points: 15, 15, 11; the tie goes to the earlier entrant.
     let p = open_contest(&app, &inst, json!({"auto_approve": true})).await;
@@ -307,10 +499,23 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
     }
     for (e, pts) in [(pe[0], 5), (pe[1], 5), (pe[2], 1)] {
         let contact = app.query(move |c| contact_of_entry(c, e)).await;
-        api(&app, &inst.token, "POST", &format!("/api/v1/contests/{pid}/points"), Some(json!({"contact_id": contact, "points": pts, "note": "x"}))).await;
+        api(
+            &app,
+            &inst.token,
+            "POST",
+            &format!("/api/v1/contests/{pid}/points"),
+            Some(json!({"contact_id": contact, "points": pts, "note": "x"})),
+        )
+        .await;
     }
     transition(&app, &inst, pid, "closed").await;
-    let (_, d) = run_draw(&app, &inst, pid, json!({"method": "points", "winners": 1, "alternates": 2})).await;
+    let (_, d) = run_draw(
+        &app,
+        &inst,
+        pid,
+        json!({"method": "points", "winners": 1, "alternates": 2}),
+    )
+    .await;
     assert_eq!(entry_ids(&d["winners"]), [pe[0]]);
     assert_eq!(entry_ids(&d["alternates"]), [pe[1], pe[2]]);
 
@@ -321,15 +526,39 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
     for i in 0..4 {
         je.push(entrant(&app, &js, &format!("j{i}@fan.io"), &[]).await.1);
     }
-    api(&app, &inst.token, "POST", &format!("/api/v1/contests/{jid}/entries/moderation"), Some(json!({"status": "approved", "entry_ids": je[..3]}))).await;
+    api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{jid}/entries/moderation"),
+        Some(json!({"status": "approved", "entry_ids": je[..3]})),
+    )
+    .await;
     let mut criteria = Vec::new();
     for name in ["Originality", "Fit with the brand"] {
-        let (st, c) = api(&app, &inst.token, "POST", &format!("/api/v1/contests/{jid}/criteria"), Some(json!({"name": name}))).await;
+        let (st, c) = api(
+            &app,
+            &inst.token,
+            "POST",
+            &format!("/api/v1/contests/{jid}/criteria"),
+            Some(json!({"name": name})),
+        )
+        .await;
         assert_eq!(st, 201);
         criteria.push(c["id"].as_i64().unwrap());
     }
-    let (st, e) = api(&app, &inst.token, "POST", &format!("/api/v1/contests/{jid}/criteria"), Some(json!({"name": "Originality"}))).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("duplicate_criterion")));
+    let (st, e) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{jid}/criteria"),
+        Some(json!({"name": "Originality"})),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (409, Some("duplicate_criterion"))
+    );
     let jordan = admin_token(&app, MODERATOR_JORDAN).await;
     let score = |token: String, entry: i64, a: i64, b: i64| {
         let app = &app;
@@ -344,19 +573,59 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
     let (st, view) = score(jordan.clone(), je[0], 10, 10).await;
     assert_eq!((st, view["average"].as_f64()), (200, Some(8.5)));
     // A judge's second score replaces the first.
-    assert_eq!(score(jordan.clone(), je[0], 10, 10).await.1["scores"].as_array().unwrap().len(), 4);
-    for (entry, a, code, status) in [(je[0], 11, "invalid_score", 422), (je[0], 0, "invalid_score", 422), (je[3], 5, "entry_not_approved", 409)] {
+    assert_eq!(
+        score(jordan.clone(), je[0], 10, 10).await.1["scores"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    for (entry, a, code, status) in [
+        (je[0], 11, "invalid_score", 422),
+        (je[0], 0, "invalid_score", 422),
+        (je[3], 5, "entry_not_approved", 409),
+    ] {
         let (st, e) = score(inst.token.clone(), entry, a, 5).await;
         assert_eq!((st, e["error"]["code"].as_str()), (status, Some(code)));
     }
-    let (st, e) = api(&app, &inst.token, "PUT", &format!("/api/v1/entries/{}/scores", je[0]), Some(json!({"scores": [{"criterion_id": 999999, "score": 5}]}))).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("unknown_criterion")));
-    let (_, ranking) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{jid}/judging"), None).await;
-    assert_eq!(entry_ids(&ranking["data"]), [je[1], je[0]], "unscored entries are not ranked");
+    let (st, e) = api(
+        &app,
+        &inst.token,
+        "PUT",
+        &format!("/api/v1/entries/{}/scores", je[0]),
+        Some(json!({"scores": [{"criterion_id": 999999, "score": 5}]})),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (422, Some("unknown_criterion"))
+    );
+    let (_, ranking) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{jid}/judging"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        entry_ids(&ranking["data"]),
+        [je[1], je[0]],
+        "unscored entries are not ranked"
+    );
     transition(&app, &inst, jid, "closed").await;
-    let (_, d) = run_draw(&app, &inst, jid, json!({"method": "judges", "winners": 1, "alternates": 5})).await;
+    let (_, d) = run_draw(
+        &app,
+        &inst,
+        jid,
+        json!({"method": "judges", "winners": 1, "alternates": 5}),
+    )
+    .await;
     assert_eq!(entry_ids(&d["winners"]), [je[1]]);
     assert_eq!(entry_ids(&d["alternates"]), [je[0]]);
     let (st, e) = score(inst.token.clone(), je[2], 5, 5).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("already_drawn")));
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (409, Some("already_drawn"))
+    );
 }

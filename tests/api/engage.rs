@@ -46,7 +46,11 @@ pub async fn enter_as(
     extra: &[(&str, &str)],
 ) -> i64 {
     let csrf = fan_page(app, b, slug).await;
-    let mut fields = vec![("email", email), ("text", "my idea"), ("accept_rules", "on")];
+    let mut fields = vec![
+        ("email", email),
+        ("text", "my idea"),
+        ("accept_rules", "on"),
+    ];
     fields.extend_from_slice(extra);
     let (status, body) = enter(app, b, slug, &csrf, &fields, true).await;
     assert_eq!(status, 201, "{email}: {body}");
@@ -56,7 +60,10 @@ pub async fn enter_as(
 }
 
 pub fn contact_of_entry(conn: &mut PgConnection, entry_id: i64) -> i64 {
-    scalar(conn, &format!("SELECT contact_id AS n FROM entries WHERE id = {entry_id}"))
+    scalar(
+        conn,
+        &format!("SELECT contact_id AS n FROM entries WHERE id = {entry_id}"),
+    )
 }
 
 pub fn code_of(conn: &mut PgConnection, contact_id: i64) -> String {

@@ -58,16 +58,30 @@ async fn replayed_and_concurrent_awards_keep_every_balance_equal_to_its_ledger()
     assert_eq!(people.len(), 30);
     app.query(assert_ledger_consistent).await;
     assert_eq!(
-        app.query(move |c| scalar(c, &format!("SELECT sum(points)::bigint AS n FROM point_balances WHERE contest_id = {cid}")))
-            .await,
+        app.query(move |c| scalar(
+            c,
+            &format!(
+                "SELECT sum(points)::bigint AS n FROM point_balances WHERE contest_id = {cid}"
+            )
+        ))
+        .await,
         70 + 30 * 10
     );
 
     // Adjustments need a note and a non-zero amount, and a contact of this page.
     for (body, code) in [
-        (json!({"contact_id": ana, "points": 5, "note": " "}), "invalid_length"),
-        (json!({"contact_id": ana, "points": 0, "note": "x"}), "invalid_points"),
-        (json!({"contact_id": ana, "points": 1000000, "note": "x"}), "invalid_points"),
+        (
+            json!({"contact_id": ana, "points": 5, "note": " "}),
+            "invalid_length",
+        ),
+        (
+            json!({"contact_id": ana, "points": 0, "note": "x"}),
+            "invalid_points",
+        ),
+        (
+            json!({"contact_id": ana, "points": 1000000, "note": "x"}),
+            "invalid_points",
+        ),
     ] {
         let (st, e) = api(&app, &inst.token, "POST", &path, Some(body)).await;
         assert_eq!((st, e["error"]["code"].as_str()), (422, Some(code)));
@@ -161,7 +175,11 @@ async fn caps_hold_under_concurrent_referral_conversions() {
                 b,
                 s,
                 csrf,
-                &[("email", email.as_str()), ("text", "x"), ("accept_rules", "on")],
+                &[
+                    ("email", email.as_str()),
+                    ("text", "x"),
+                    ("accept_rules", "on"),
+                ],
                 true,
             )
             .await
@@ -208,7 +226,11 @@ async fn caps_hold_under_concurrent_referral_conversions() {
             &b,
             &s,
             &csrf,
-            &[("email", email.as_str()), ("text", "x"), ("accept_rules", "on")],
+            &[
+                ("email", email.as_str()),
+                ("text", "x"),
+                ("accept_rules", "on"),
+            ],
             true,
         )
         .await;
@@ -230,21 +252,24 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
         &app,
         &inst,
         json!({"auto_approve": true,
-            "form_schema": {"fields": {"email": "required"},
-                "questions": [{"id": "capital", "label": "Capital of France?", "kind": "text"}]},
-            "point_rules": {
-                "entry": {"points": 10},
-                "vote_received": {"points": 2, "per_day": 4},
-                "daily_visit": {"points": 1},
-                "bonus_question": {"points": 5, "questions": {"capital": "Paris"}}
-            }}),
+        "form_schema": {"fields": {"email": "required"},
+            "questions": [{"id": "capital", "label": "Capital of France?", "kind": "text"}]},
+        "point_rules": {
+            "entry": {"points": 10},
+            "vote_received": {"points": 2, "per_day": 4},
+            "daily_visit": {"points": 1},
+            "bonus_question": {"points": 5, "questions": {"capital": "Paris"}}
+        }}),
     )
     .await;
     let (s, cid) = (slug(&c), id(&c));
     // Point rules are validated.
     for (rules, why) in [
         (json!({"entry": {"points": -1}}), "entry.points"),
-        (json!({"bonus_question": {"points": 1, "questions": {"nope": null}}}), "not a question"),
+        (
+            json!({"bonus_question": {"points": 1, "questions": {"nope": null}}}),
+            "not a question",
+        ),
         (json!({"share": {"points": 1}}), "unknown field"),
     ] {
         let (st, e) = api(
@@ -255,18 +280,29 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
             Some(json!({"point_rules": rules})),
         )
         .await;
-        assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid_point_rules")));
+        assert_eq!(
+            (st, e["error"]["code"].as_str()),
+            (422, Some("invalid_point_rules"))
+        );
         assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
     }
 
     let (ana_b, ana_entry) = entrant(&app, &s, "ana@fan.io", &[("q_capital", " paris ")]).await;
     let ana = app.query(move |c| contact_of_entry(c, ana_entry)).await;
-    assert_eq!(app.query(move |c| balance(c, cid, ana)).await, 15, "entry + bonus");
+    assert_eq!(
+        app.query(move |c| balance(c, cid, ana)).await,
+        15,
+        "entry + bonus"
+    );
     let (_, ben_entry) = entrant(&app, &s, "ben@fan.io", &[("q_capital", "Lyon")]).await;
     let (_, cleo_entry) = entrant(&app, &s, "cleo@fan.io", &[]).await;
     let ben = app.query(move |c| contact_of_entry(c, ben_entry)).await;
     let cleo = app.query(move |c| contact_of_entry(c, cleo_entry)).await;
-    assert_eq!(app.query(move |c| balance(c, cid, ben)).await, 10, "a wrong answer earns no bonus");
+    assert_eq!(
+        app.query(move |c| balance(c, cid, ben)).await,
+        10,
+        "a wrong answer earns no bonus"
+    );
 
     // Three votes for Ana: 2 points each, capped at 4 a day.
     let mut vote_ids = Vec::new();
@@ -322,11 +358,20 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
         .await;
     assert_eq!(
         reasons,
-        ["admin_adjustment", "bonus_question", "daily_visit", "entry", "vote_received"]
+        [
+            "admin_adjustment",
+            "bonus_question",
+            "daily_visit",
+            "entry",
+            "vote_received"
+        ]
     );
     assert_eq!(
-        app.query(move |c| count(c, &format!("activities WHERE kind = 'points_awarded' AND contact_id = {ana}")))
-            .await,
+        app.query(move |c| count(
+            c,
+            &format!("activities WHERE kind = 'points_awarded' AND contact_id = {ana}")
+        ))
+        .await,
         6,
         "entry, bonus, two votes, a visit, the reversal"
     );
@@ -361,7 +406,12 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["entry_id"].as_i64().unwrap(), r["votes"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["entry_id"].as_i64().unwrap(),
+                r["votes"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(order, [(ana_entry, 2), (ben_entry, 0), (cleo_entry, 0)]);
     let (st, _) = api(

@@ -128,7 +128,8 @@ async fn links_count_unique_clicks_and_credit_only_the_direct_referrer() {
         .map(|c| format!("{}={}", c.name(), c.value()))
         .collect();
     let csrf = csrf_of(&r.text().await.unwrap());
-    let forged = format!("fanfare_ref={code}.9999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let forged =
+        format!("fanfare_ref={code}.9999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     let r = plain
         .post(app.url(&format!("/c/{s}/enter")))
         .header("cookie", format!("{}; {forged}", cookies.join("; ")))
@@ -163,7 +164,10 @@ async fn links_count_unique_clicks_and_credit_only_the_direct_referrer() {
         .find(|r| r["contact_id"] == ana)
         .unwrap()
         .clone();
-    assert_eq!((ana_row["clicks"].as_i64(), ana_row["conversions"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (ana_row["clicks"].as_i64(), ana_row["conversions"].as_i64()),
+        (Some(2), Some(1))
+    );
     app.query(assert_ledger_consistent).await;
 }
 
@@ -199,7 +203,8 @@ async fn a_self_referral_is_rejected_and_its_points_taken_back() {
     let second = fan_logged_in(&app, &fb, &slug(&third)).await;
     enter_as(&app, &second, &slug(&third), "ana.alt@fan.io", &[]).await;
     assert_eq!(
-        app.query(|c| count(c, "contacts WHERE email LIKE 'ana%'")).await,
+        app.query(|c| count(c, "contacts WHERE email LIKE 'ana%'"))
+            .await,
         1,
         "merged"
     );
@@ -266,7 +271,10 @@ async fn a_referral_loop_is_rejected_and_only_the_direct_referrer_keeps_credit()
     let (loops, credited_ana) = app
         .query(move |c| {
             (
-                count(c, "referrals WHERE status = 'rejected' AND reject_reason = 'loop'"),
+                count(
+                    c,
+                    "referrals WHERE status = 'rejected' AND reject_reason = 'loop'",
+                ),
                 count(
                     c,
                     &format!(
@@ -343,9 +351,15 @@ async fn shares_are_recorded_for_reach_and_earn_nothing() {
         .await
         .unwrap();
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body, json!({"recorded": false, "channel": "copy", "points": 0}));
+    assert_eq!(
+        body,
+        json!({"recorded": false, "channel": "copy", "points": 0})
+    );
     for (form, status) in [
-        (vec![("csrf_token", csrf.as_str()), ("channel", "wall")], 422),
+        (
+            vec![("csrf_token", csrf.as_str()), ("channel", "wall")],
+            422,
+        ),
         (vec![("channel", "dialog")], 403),
     ] {
         let r = b
@@ -368,6 +382,10 @@ async fn shares_are_recorded_for_reach_and_earn_nothing() {
             )
         })
         .await;
-    assert_eq!((shares, awards), (2, 0), "shares are counted, never rewarded");
+    assert_eq!(
+        (shares, awards),
+        (2, 0),
+        "shares are counted, never rewarded"
+    );
     assert_eq!(app.query(move |c| balance(c, cid, ana)).await, 10);
 }

@@ -77,9 +77,13 @@ async fn add_criterion(
                     format!("a contest has at most {MAX_CRITERIA} criteria"),
                 ));
             }
-            let criterion = judging::add_criterion(c, id, &name, &description)?.ok_or_else(|| {
-                AppError::conflict("duplicate_criterion", "this contest already has a criterion of that name")
-            })?;
+            let criterion =
+                judging::add_criterion(c, id, &name, &description)?.ok_or_else(|| {
+                    AppError::conflict(
+                        "duplicate_criterion",
+                        "this contest already has a criterion of that name",
+                    )
+                })?;
             audit::record(
                 c,
                 Audit {

@@ -175,6 +175,8 @@ async fn adjust(
     Ok(match award {
         Some(a) => HttpResponse::Created().json(json!({"award": a, "balance": balance})),
         // A replay of the same idempotency key: nothing new.
-        None => HttpResponse::Ok().json(json!({"award": null, "replayed": true, "balance": balance})),
+        None => {
+            HttpResponse::Ok().json(json!({"award": null, "replayed": true, "balance": balance}))
+        }
     })
 }

@@ -207,7 +207,10 @@ async fn adopt(
                     "adopt a prize after the poll closes",
                 ));
             }
-            if matches!(contest.effective_status(now), Status::Closed | Status::WinnersAnnounced) {
+            if matches!(
+                contest.effective_status(now),
+                Status::Closed | Status::WinnersAnnounced
+            ) {
                 return Err(AppError::conflict(
                     "contest_closed",
                     "a closed contest's prize can no longer change",

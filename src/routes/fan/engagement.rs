@@ -124,16 +124,14 @@ pub fn load(
         };
         let all = polls::list(conn, poll.id, None)?;
         let mine = me.and_then(|k| {
-            all.iter()
-                .find(|s| s.suggestion.contact_id == k)
-                .map(|s| {
-                    let label = match s.suggestion.status.as_str() {
-                        "approved" => "approved",
-                        "rejected" => "not accepted",
-                        _ => "waiting for review",
-                    };
-                    (s.suggestion.title.clone(), label)
-                })
+            all.iter().find(|s| s.suggestion.contact_id == k).map(|s| {
+                let label = match s.suggestion.status.as_str() {
+                    "approved" => "approved",
+                    "rejected" => "not accepted",
+                    _ => "waiting for review",
+                };
+                (s.suggestion.title.clone(), label)
+            })
         });
         out.poll = Some(PollView {
             budget: prize_poll::format_amount(poll.budget_minor, &poll.currency),

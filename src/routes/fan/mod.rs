@@ -31,7 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/c/{slug}/share", web::post().to(share::post))
         .route("/c/{slug}/draw.json", web::get().to(draw::get))
         .route("/c/{slug}/poll/suggest", web::post().to(poll::suggest))
-        .route("/c/{slug}/poll/vote/{suggestion_id}", web::post().to(poll::vote))
+        .route(
+            "/c/{slug}/poll/vote/{suggestion_id}",
+            web::post().to(poll::vote),
+        )
         .route("/r/{code}", web::get().to(referral::follow))
         .route("/privacy", web::get().to(page::privacy));
 }

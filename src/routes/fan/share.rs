@@ -73,7 +73,9 @@ async fn share(
         })
         .await?;
     if fan.wants_json {
-        return Ok(HttpResponse::Ok().json(json!({"recorded": recorded, "channel": channel, "points": 0})));
+        return Ok(
+            HttpResponse::Ok().json(json!({"recorded": recorded, "channel": channel, "points": 0}))
+        );
     }
     let shared = match code {
         Some(code) => format!("{}/r/{code}", state.public_url),
