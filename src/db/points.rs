@@ -143,17 +143,25 @@ pub struct BalanceRow {
     pub display_name: Option<String>,
 }
 
-/// Every balance of a contest with the contact's first entry and name (the
-/// ranking itself is `domain::leaderboard`'s job).
-pub fn balances(conn: &mut PgConnection, contest_id: i64) -> QueryResult<Vec<BalanceRow>> {
+/// The top `limit` balances of a contest with the contact's first entry and
+/// name, in the order `domain::leaderboard::by_points` defines (the SQL repeats
+/// it so a page view never loads every balance; a test checks they agree).
+pub fn top_balances(
+    conn: &mut PgConnection,
+    contest_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<BalanceRow>> {
     diesel::sql_query(
-        "SELECT b.contact_id, b.points, \
-                (SELECT min(e.id) FROM entries e WHERE e.contest_id = b.contest_id AND e.contact_id = b.contact_id) AS first_entry_id, \
-                c.display_name \
+        "SELECT b.contact_id, b.points, f.first_entry_id, c.display_name \
          FROM point_balances b JOIN contacts c ON c.id = b.contact_id \
-         WHERE b.contest_id = $1",
+         LEFT JOIN LATERAL (SELECT min(e.id) AS first_entry_id FROM entries e \
+                            WHERE e.contest_id = b.contest_id AND e.contact_id = b.contact_id) f ON true \
+         WHERE b.contest_id = $1 \
+         ORDER BY b.points DESC, f.first_entry_id ASC NULLS LAST, b.contact_id ASC \
+         LIMIT $2",
     )
     .bind::<BigInt, _>(contest_id)
+    .bind::<BigInt, _>(limit)
     .load(conn)
 }
 

@@ -376,7 +376,33 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
         "entry, bonus, two votes, a visit, the reversal"
     );
 
-    // Leaderboards: by points, Ben and Cleo tie at 10 and the earlier entry wins.
+    // Two voters (no entries) get 10 points too, in reverse contact order.
+    let voters = app
+        .query(|c| {
+            use diesel::prelude::*;
+            use fanfare::db::schema::votes;
+            votes::table
+                .select(votes::voter_contact_id)
+                .distinct()
+                .order(votes::voter_contact_id.desc())
+                .limit(2)
+                .load::<i64>(c)
+                .unwrap()
+        })
+        .await;
+    for v in &voters {
+        let (st, _) = api(
+            &app,
+            &inst.token,
+            "POST",
+            &format!("/api/v1/contests/{cid}/points"),
+            Some(json!({"contact_id": v, "points": 10, "note": "tie"})),
+        )
+        .await;
+        assert_eq!(st, 201);
+    }
+    // Leaderboards: by points, Ben and Cleo tie at 10 and the earlier entry
+    // wins; the voters, tied too but without an entry, follow by contact id.
     let (_, board) = api(
         &app,
         &inst.token,
@@ -391,8 +417,25 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
         .iter()
         .map(|r| r["contact_id"].as_i64().unwrap())
         .collect();
-    // (The voters follow with their own daily-visit point.)
-    assert_eq!(order[..3], [ana, ben, cleo]);
+    let mut tied_voters = voters.clone();
+    tied_voters.sort();
+    assert_eq!(order, [vec![ana, ben, cleo], tied_voters].concat());
+    // The SQL ranking is the documented one: compare with the domain's sort,
+    // over ties on points with and without entries.
+    let (sql, sorted) = app
+        .query(move |c| {
+            let sql = fanfare::db::points::top_balances(c, cid, 1000).unwrap();
+            let mut sorted = sql.clone();
+            sorted.reverse();
+            fanfare::domain::leaderboard::by_points(&mut sorted);
+            let ids = |rows: &[fanfare::db::points::BalanceRow]| {
+                rows.iter().map(|r| r.contact_id).collect::<Vec<_>>()
+            };
+            (ids(&sql), ids(&sorted))
+        })
+        .await;
+    assert_eq!(sql, sorted);
+    assert_eq!(sql.len(), 5);
     assert_eq!(board["data"][1]["rank"], 2);
     let (_, board) = api(
         &app,

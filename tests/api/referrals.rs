@@ -389,3 +389,113 @@ async fn shares_are_recorded_for_reach_and_earn_nothing() {
     );
     assert_eq!(app.query(move |c| balance(c, cid, ana)).await, 10);
 }
+
+/// A data deletion request reaches engagement data too: the person's invite
+/// codes go, their clicks no longer name their browser, admins' notes about
+/// them and their prize suggestions are blanked, and every balance still equals
+/// its ledger.
+#[tokio::test]
+async fn erasure_reaches_codes_clicks_notes_and_suggestions() {
+    use fanfare::platform::facebook::signed_request::sign;
+    let app = app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, rules()).await;
+    let (s, cid) = (slug(&c), id(&c));
+    let fb = FIRST_FAN + 9;
+    let ana_b = fan_logged_in(&app, &fb.to_string(), &s).await;
+    let ana_entry = enter_as(&app, &ana_b, &s, "erin@fan.io", &[]).await;
+    let ana = app.query(move |c| contact_of_entry(c, ana_entry)).await;
+    let (_, ben_entry) = entrant(&app, &s, "ben@fan.io", &[]).await;
+    let ben = app.query(move |c| contact_of_entry(c, ben_entry)).await;
+    let ben_code = app.query(move |c| code_of(c, ben)).await;
+    click(&app, &ana_b, &ben_code).await;
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{cid}/points"),
+        Some(json!({"contact_id": ana, "points": 5, "note": "Erin's lovely photo"})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    // A prize poll on another contest, with Erin's suggestion.
+    let (_, draft) = api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/contests",
+        Some(json!({"page_id": inst.page_id, "kind": "ugc", "title": "Next"})),
+    )
+    .await;
+    let (ds, did) = (slug(&draft), id(&draft));
+    let closes = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{did}/poll"),
+        Some(json!({"budget": 100, "currency": "EUR", "closes_at": closes})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let page = ana_b
+        .get(app.url(&format!("/c/{ds}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = ana_b
+        .post(app.url(&format!("/c/{ds}/poll/suggest")))
+        .header("accept", "application/json")
+        .form(&[
+            ("csrf_token", csrf_of(&page).as_str()),
+            ("title", "Erin's dream bike"),
+            ("value", "99"),
+            ("url", "https://erin.example/wishlist"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let sr = sign(
+        &json!({"algorithm": "HMAC-SHA256", "issued_at": chrono::Utc::now().timestamp(), "user_id": fb.to_string()}),
+        app.app_secret().as_bytes(),
+    );
+    let r = app
+        .client
+        .post(app.url("/facebook/data-deletion"))
+        .form(&[("signed_request", sr.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.eventually("deletion completed", |c| {
+        count(c, "deletion_requests WHERE status = 'completed'") == 1
+    })
+    .await;
+    let leaks = app
+        .query(move |c| {
+            count(c, &format!("referral_codes WHERE contact_id = {ana}"))
+                + count(c, "point_awards WHERE note LIKE '%Erin%'")
+                + count(
+                    c,
+                    "poll_suggestions WHERE title LIKE '%Erin%' OR url IS NOT NULL OR status <> 'rejected'",
+                )
+                + count(
+                    c,
+                    "referral_clicks WHERE visitor_id IS NOT NULL AND visitor_id NOT IN (SELECT id FROM visitors)",
+                )
+        })
+        .await;
+    assert_eq!(leaks, 0, "no trace of the person remains");
+    assert_eq!(
+        app.query(|c| count(c, "referral_clicks WHERE visitor_id IS NULL"))
+            .await,
+        1,
+        "Erin's click still counts for Ben, anonymously"
+    );
+    app.query(assert_ledger_consistent).await;
+}

@@ -70,10 +70,8 @@ pub fn ranked(
             .map(|(i, r)| json!({"rank": i + 1, "entry_id": r.entry_id, "contact_id": r.contact_id, "author": r.author, "votes": r.votes}))
             .collect()
     } else {
-        let mut rows = ledger::balances(conn, contest_id)?;
-        leaderboard::by_points(&mut rows);
+        let rows = ledger::top_balances(conn, contest_id, limit as i64)?;
         rows.iter()
-            .take(limit)
             .enumerate()
             .map(|(i, r)| json!({"rank": i + 1, "contact_id": r.contact_id, "display_name": r.display_name, "points": r.points, "first_entry_id": r.first_entry_id}))
             .collect()

@@ -9,7 +9,7 @@ use diesel::pg::PgConnection;
 use crate::db::contests::Contest;
 use crate::db::{draws, points as ledger, polls, referrals};
 use crate::domain::contest::{period_key, Limit, Status};
-use crate::domain::{leaderboard, prize_poll};
+use crate::domain::prize_poll;
 use crate::error::AppError;
 
 pub struct LeaderRow {
@@ -96,12 +96,9 @@ pub fn load(
         let balance = ledger::balance(conn, contest.id, k)?;
         out.my_points = (balance != 0 || out.referral_code.is_some()).then_some(balance);
     }
-    let mut rows = ledger::balances(conn, contest.id)?;
-    leaderboard::by_points(&mut rows);
-    out.leaders = rows
+    out.leaders = ledger::top_balances(conn, contest.id, 10)?
         .iter()
         .filter(|r| r.points > 0)
-        .take(10)
         .enumerate()
         .map(|(i, r)| LeaderRow {
             rank: i + 1,

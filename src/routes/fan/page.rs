@@ -64,7 +64,6 @@ pub struct ContestPage {
     pub fan_name: Option<String>,
     pub gallery: Vec<GalleryItem>,
     pub my_entries: Vec<MyEntry>,
-    pub share_url: String,
     pub page_url: String,
     pub referral_url: Option<String>,
     pub max_image_mb: usize,
@@ -210,7 +209,6 @@ pub async fn render(
     }
     let rules_summary: String = contest.rules_text.chars().take(320).collect();
     let page_url = format!("{}/c/{}", state.public_url, contest.slug);
-    let share_url = super::share::dialog_url(&page_url);
     let html = ContestPage {
         slug: contest.slug.clone(),
         title: contest.title.clone(),
@@ -279,7 +277,6 @@ pub async fn render(
                 }
             })
             .collect(),
-        share_url,
         page_url,
         referral_url: engagement
             .referral_code
