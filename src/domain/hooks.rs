@@ -126,7 +126,10 @@ pub fn on_contest_state(
             if crate::db::draws::find_draw(conn, contest.id)?.is_none() {
                 return Err(AppError::conflict(
                     "no_winners",
-                    "pick the winners (POST /api/v1/contests/{id}/draw) before announcing them",
+                    format!(
+                        "pick the winners (POST /api/v1/contests/{}/draw) before announcing them",
+                        contest.id
+                    ),
                 ));
             }
             Ok(())

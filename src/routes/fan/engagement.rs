@@ -33,6 +33,8 @@ pub struct PollView {
     pub budget: String,
     pub closes: String,
     pub open: bool,
+    /// Set while the poll has not opened yet: when it will.
+    pub opens: Option<String>,
     pub suggestions: Vec<SuggestionItem>,
     /// The fan's own suggestion and its moderation status.
     pub mine: Option<(String, &'static str)>,
@@ -133,6 +135,8 @@ pub fn load(
         out.poll = Some(PollView {
             budget: prize_poll::format_amount(poll.budget_minor, &poll.currency),
             closes: local(poll.closes_at, &contest.time_zone),
+            opens: (now < poll.opens_at && poll.closed_at.is_none())
+                .then(|| local(poll.opens_at, &contest.time_zone)),
             open,
             suggestions: all
                 .into_iter()
