@@ -1,6 +1,7 @@
 /* Fanfare progressive enhancement. Every page works without this file:
-   - [data-copy] buttons copy text and say so (they ship `hidden`; the text they
-     copy is always visible and selectable next to them);
+   - [data-copy] buttons copy text and say so (they ship `hidden`, or as the
+     submit button of a form that works without JS; the text they copy is always
+     visible and selectable next to them);
    - forms (or submit buttons) with [data-confirm] ask before submitting;
    - success/info flashes ([data-autodismiss]) fade after a while; all flashes get
      a dismiss button.
@@ -69,6 +70,19 @@
     return found;
   }
 
+  /* A copy button inside a [data-share-form] (the invite link) also tells the
+     server, which counts the share for reach; without JS the form itself posts. */
+  function recordShare(button) {
+    var form = button.closest("form[data-share-form]");
+    if (!form || !window.fetch) { return; }
+    window.fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin"
+    }).catch(function () { /* reach counting is best effort */ });
+  }
+
   function enhanceCopyButtons(root) {
     all(root, "[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
   }
@@ -78,7 +92,7 @@
     if (!button) { return; }
     event.preventDefault();
     copyText(button.getAttribute("data-copy")).then(
-      function () { feedback(button, "Copied!"); },
+      function () { feedback(button, "Copied!"); recordShare(button); },
       function () {
         /* Copy refused: select the visible text so Ctrl+C / long-press works. */
         var target = document.getElementById(button.getAttribute("aria-controls") || "");

@@ -95,6 +95,14 @@ pub const MERGERS: &[(&str, Merger)] = &[
     ("consents", merge_simple::<0>),
     ("activities", merge_simple::<1>),
     ("visitors", merge_simple::<2>),
+    ("referral_codes", super::referrals::merge_codes),
+    ("referrals", super::referrals::merge_conversions),
+    // Awards before balances: moving the awards empties the merged balances.
+    ("point_awards", super::points::merge_awards),
+    ("point_balances", super::points::merge_balances),
+    ("draw_picks", merge_simple::<3>),
+    ("poll_suggestions", super::polls::merge_suggestions),
+    ("poll_votes", super::polls::merge_votes),
 ];
 
 /// Tables with a plain `contact_id` column and no per-contact uniqueness.
@@ -103,7 +111,7 @@ fn merge_simple<const T: usize>(
     survivor: i64,
     others: &[i64],
 ) -> QueryResult<usize> {
-    let table = ["consents", "activities", "visitors"][T];
+    let table = ["consents", "activities", "visitors", "draw_picks"][T];
     diesel::sql_query(format!(
         "UPDATE {table} SET contact_id = $1 WHERE contact_id = ANY($2)"
     ))

@@ -36,6 +36,10 @@ pub struct Contest {
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Points per reason with caps (`domain::points::PointRules`).
+    pub point_rules: serde_json::Value,
+    /// Points that make one bonus draw entry; `None`: points add no entries.
+    pub points_per_bonus_entry: Option<i32>,
 }
 
 impl Contest {
@@ -81,6 +85,8 @@ pub struct ContestFields {
     pub voting_enabled: Option<bool>,
     pub form_schema: Option<serde_json::Value>,
     pub linked_post_id: Option<Option<String>>,
+    pub point_rules: Option<serde_json::Value>,
+    pub points_per_bonus_entry: Option<Option<i32>>,
 }
 
 pub fn create(

@@ -70,6 +70,12 @@ pub const ERASERS: &[(&str, Eraser)] = &[
     ("entries", erase_entries),
     ("votes", erase_vote_signals),
     ("activities", erase_activity_details),
+    // Reads `visitors`, so it runs before the visitors eraser.
+    ("referral_clicks", erase_referral_clicks),
+    ("referral_codes", erase_referral_codes),
+    ("point_awards", erase_point_notes),
+    ("poll_suggestions", erase_poll_suggestions),
+    ("poll_votes", erase_poll_vote_signals),
     ("visitors", erase_visitors),
     ("contact_identities", erase_identities),
     ("contacts", erase_contacts),
@@ -212,4 +218,24 @@ fn erase_visitors(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
     diesel::sql_query("DELETE FROM visitors WHERE contact_id = ANY($1)")
         .bind::<Array<BigInt>, _>(&s.contact_ids)
         .execute(conn)
+}
+
+fn erase_referral_clicks(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    super::referrals::erase_clicks(conn, &s.contact_ids)
+}
+
+fn erase_referral_codes(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    super::referrals::erase_codes(conn, &s.contact_ids)
+}
+
+fn erase_point_notes(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    super::points::erase_notes(conn, &s.contact_ids)
+}
+
+fn erase_poll_suggestions(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    super::polls::erase_suggestions(conn, &s.contact_ids)
+}
+
+fn erase_poll_vote_signals(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    super::polls::erase_vote_signals(conn, &s.contact_ids)
 }

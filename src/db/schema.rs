@@ -158,6 +158,8 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        point_rules -> Jsonb,
+        points_per_bonus_entry -> Nullable<Int4>,
     }
 }
 
@@ -193,6 +195,48 @@ diesel::table! {
         report -> Jsonb,
         requested_at -> Timestamptz,
         completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    draw_picks (id) {
+        id -> Int8,
+        draw_id -> Int8,
+        contest_id -> Int8,
+        entry_id -> Int8,
+        contact_id -> Int8,
+        pick_order -> Int4,
+        role -> Text,
+        status -> Text,
+        prize_slot -> Nullable<Int4>,
+        status_reason -> Nullable<Text>,
+        replaces_pick_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    draw_seeds (contest_id) {
+        contest_id -> Int8,
+        seed_enc -> Bytea,
+        commitment -> Text,
+        committed_at -> Timestamptz,
+        revealed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    draws (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        method -> Text,
+        winners_count -> Int4,
+        alternates_count -> Int4,
+        record -> Nullable<Jsonb>,
+        ranking -> Jsonb,
+        admin_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -280,6 +324,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    judge_scores (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        entry_id -> Int8,
+        criterion_id -> Int8,
+        admin_id -> Int8,
+        score -> Int2,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    judging_criteria (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        name -> Text,
+        description -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     oauth_states (state_hash) {
         state_hash -> Text,
         purpose -> Text,
@@ -322,6 +390,80 @@ diesel::table! {
 }
 
 diesel::table! {
+    point_awards (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        contact_id -> Int8,
+        reason -> Text,
+        points -> Int4,
+        source_key -> Text,
+        award_day -> Date,
+        note -> Nullable<Text>,
+        admin_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    point_balances (contest_id, contact_id) {
+        contest_id -> Int8,
+        contact_id -> Int8,
+        points -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    poll_suggestions (id) {
+        id -> Int8,
+        poll_id -> Int8,
+        contest_id -> Int8,
+        page_id -> Int8,
+        contact_id -> Int8,
+        slot -> Text,
+        title -> Text,
+        value_minor -> Int8,
+        url -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        moderated_by -> Nullable<Int8>,
+        moderated_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> Int8,
+        poll_id -> Int8,
+        suggestion_id -> Int8,
+        voter_contact_id -> Int8,
+        vote_period -> Text,
+        ip -> Nullable<Text>,
+        user_agent_hash -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    prize_polls (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        page_id -> Int8,
+        budget_minor -> Int8,
+        currency -> Text,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        adopted_suggestion_id -> Nullable<Int8>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     rate_limits (key, window_start) {
         key -> Text,
         window_start -> Timestamptz,
@@ -343,6 +485,41 @@ diesel::table! {
         shares -> Nullable<Int4>,
         impressions -> Nullable<Int4>,
         error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    referral_clicks (id) {
+        id -> Int8,
+        code -> Text,
+        contest_id -> Int8,
+        visitor_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    referral_codes (code) {
+        code -> Text,
+        contest_id -> Int8,
+        contact_id -> Int8,
+        is_primary -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Int8,
+        contest_id -> Int8,
+        code -> Nullable<Text>,
+        referrer_contact_id -> Int8,
+        referred_contact_id -> Int8,
+        entry_id -> Nullable<Int8>,
+        status -> Text,
+        reject_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -570,19 +747,53 @@ diesel::joinable!(contact_metrics -> pages (page_id));
 diesel::joinable!(contacts -> pages (page_id));
 diesel::joinable!(contests -> pages (page_id));
 diesel::joinable!(daily_stats -> pages (page_id));
+diesel::joinable!(draw_picks -> contacts (contact_id));
+diesel::joinable!(draw_picks -> contests (contest_id));
+diesel::joinable!(draw_picks -> draws (draw_id));
+diesel::joinable!(draw_picks -> entries (entry_id));
+diesel::joinable!(draw_seeds -> contests (contest_id));
+diesel::joinable!(draws -> admins (admin_id));
+diesel::joinable!(draws -> contests (contest_id));
 diesel::joinable!(email_confirmations -> pages (page_id));
 diesel::joinable!(email_outbox -> pages (page_id));
 diesel::joinable!(entries -> admins (moderated_by));
 diesel::joinable!(entries -> contacts (contact_id));
 diesel::joinable!(entries -> contests (contest_id));
 diesel::joinable!(entries -> pages (page_id));
+diesel::joinable!(judge_scores -> admins (admin_id));
+diesel::joinable!(judge_scores -> contests (contest_id));
+diesel::joinable!(judge_scores -> entries (entry_id));
+diesel::joinable!(judge_scores -> judging_criteria (criterion_id));
+diesel::joinable!(judging_criteria -> contests (contest_id));
 diesel::joinable!(oauth_states -> pages (page_id));
 diesel::joinable!(page_admins -> admins (admin_id));
 diesel::joinable!(page_admins -> pages (page_id));
 diesel::joinable!(pages -> admins (token_admin_id));
+diesel::joinable!(point_awards -> admins (admin_id));
+diesel::joinable!(point_awards -> contacts (contact_id));
+diesel::joinable!(point_awards -> contests (contest_id));
+diesel::joinable!(point_balances -> contacts (contact_id));
+diesel::joinable!(point_balances -> contests (contest_id));
+diesel::joinable!(poll_suggestions -> admins (moderated_by));
+diesel::joinable!(poll_suggestions -> contacts (contact_id));
+diesel::joinable!(poll_suggestions -> contests (contest_id));
+diesel::joinable!(poll_suggestions -> pages (page_id));
+diesel::joinable!(poll_votes -> contacts (voter_contact_id));
+diesel::joinable!(poll_votes -> poll_suggestions (suggestion_id));
+diesel::joinable!(poll_votes -> prize_polls (poll_id));
+diesel::joinable!(prize_polls -> admins (created_by));
+diesel::joinable!(prize_polls -> contests (contest_id));
+diesel::joinable!(prize_polls -> pages (page_id));
 diesel::joinable!(reach_snapshots -> contacts (contact_id));
 diesel::joinable!(reach_snapshots -> contests (contest_id));
 diesel::joinable!(reach_snapshots -> pages (page_id));
+diesel::joinable!(referral_clicks -> contests (contest_id));
+diesel::joinable!(referral_clicks -> referral_codes (code));
+diesel::joinable!(referral_codes -> contacts (contact_id));
+diesel::joinable!(referral_codes -> contests (contest_id));
+diesel::joinable!(referrals -> contests (contest_id));
+diesel::joinable!(referrals -> entries (entry_id));
+diesel::joinable!(referrals -> referral_codes (code));
 diesel::joinable!(sandbox_codes -> sandbox_users (user_id));
 diesel::joinable!(sandbox_comments -> sandbox_posts (post_id));
 diesel::joinable!(sandbox_comments -> sandbox_users (user_id));
@@ -619,17 +830,30 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_stats,
     deauthorizations,
     deletion_requests,
+    draw_picks,
+    draw_seeds,
+    draws,
     email_confirmations,
     email_outbox,
     entries,
     fan_tokens,
     job_schedule,
     jobs,
+    judge_scores,
+    judging_criteria,
     oauth_states,
     page_admins,
     pages,
+    point_awards,
+    point_balances,
+    poll_suggestions,
+    poll_votes,
+    prize_polls,
     rate_limits,
     reach_snapshots,
+    referral_clicks,
+    referral_codes,
+    referrals,
     sandbox_codes,
     sandbox_comments,
     sandbox_page_roles,

@@ -97,6 +97,15 @@ pub fn enter_by_comment(
                     dedupe_key: Some(format!("entry:{}", e.id)),
                 },
             )?;
+            // Points and a referral code, like any entry (a comment carries no
+            // attribution cookie, so it is never a referral conversion).
+            crate::domain::hooks::after_entry(
+                conn,
+                contest,
+                &e,
+                &crate::domain::entering::Entrant::default(),
+                c.created_time,
+            )?;
             CommentEntry::Created(e.id)
         }
         Err(_) => CommentEntry::AlreadyEntered,

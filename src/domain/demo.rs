@@ -50,6 +50,7 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<Option<String>> {
         .await
         .map_err(|e| anyhow::anyhow!("demo install failed: {e:?}"))?;
     let admin = installed.admin_id;
+    let cipher = state.keys.tokens.clone();
     let slug = state
         .db
         .transaction(move |c| {
@@ -71,7 +72,7 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<Option<String>> {
                 ..Default::default()
             };
             let contest = contests::create(c, page.id, &slugify("Design your own shirt"), &fields)?;
-            crate::domain::lifecycle::transition(c, contest.id, Some(admin), Status::Open, Utc::now())?;
+            crate::domain::lifecycle::transition(c, contest.id, Some(admin), Status::Open, Utc::now(), &cipher)?;
             Ok(contest.slug)
         })
         .await

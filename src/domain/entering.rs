@@ -35,6 +35,8 @@ pub struct Entrant {
     pub prefill: Prefill,
     pub ip: Option<String>,
     pub user_agent_hash: Option<String>,
+    /// The referral code of a verified attribution cookie (`domain::referrals`).
+    pub referral: Option<String>,
 }
 
 /// Why an entry was refused; each maps to a clear page or JSON error.

@@ -1,11 +1,12 @@
 //! Moving a contest through its lifecycle, by an admin or by the clock. Every
 //! transition is checked, audited, and runs the hooks of the new state (opening a
-//! contest commits to its draw seed).
+//! contest commits to its draw seed, sealed with `cipher`).
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use serde_json::json;
 
+use crate::crypto::tokens::TokenCipher;
 use crate::db::audit::{self, Audit};
 use crate::db::contests::{self, Contest};
 use crate::domain::contest::{check_transition, Status};
@@ -18,6 +19,7 @@ pub fn transition(
     admin: Option<i64>,
     to: Status,
     now: DateTime<Utc>,
+    cipher: &TokenCipher,
 ) -> Result<Contest, AppError> {
     let current = match admin {
         Some(a) => contests::lock_for_admin(conn, a, contest_id)?,
@@ -38,7 +40,7 @@ pub fn transition(
         now,
     )?;
     let updated = contests::set_status(conn, contest_id, to.as_str())?;
-    on_enter_state(conn, &updated, to)?;
+    on_enter_state(conn, &updated, to, cipher)?;
     audit::record(
         conn,
         Audit {
@@ -54,7 +56,11 @@ pub fn transition(
 }
 
 /// Persists what the clock already decided (opening and closing on schedule).
-pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub fn apply_clock(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    cipher: &TokenCipher,
+) -> Result<usize, AppError> {
     let mut n = 0;
     for c in contests::due_for_clock(conn, now)? {
         let target = c.effective_status(now);
@@ -64,7 +70,7 @@ pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize,
                 contests::set_status(conn, c.id, Status::Open.as_str())?;
             }
             let updated = contests::set_status(conn, c.id, target.as_str())?;
-            on_enter_state(conn, &updated, target)?;
+            on_enter_state(conn, &updated, target, cipher)?;
             audit::record(
                 conn,
                 Audit {
@@ -83,12 +89,17 @@ pub fn apply_clock(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize,
 }
 
 /// Work that comes with a new state, committed with the transition.
-fn on_enter_state(conn: &mut PgConnection, contest: &Contest, to: Status) -> Result<(), AppError> {
+fn on_enter_state(
+    conn: &mut PgConnection,
+    contest: &Contest,
+    to: Status,
+    cipher: &TokenCipher,
+) -> Result<(), AppError> {
     if to == Status::Open && contest.kind() == crate::domain::contest::Kind::CommentToEnter {
         // Comments written before the webhook subscription existed are picked up.
         queue_backfill(conn, contest.id, 8)?;
     }
-    crate::domain::hooks::on_contest_state(conn, contest, to)?;
+    crate::domain::hooks::on_contest_state(conn, contest, to, cipher)?;
     Ok(())
 }
 

@@ -178,6 +178,18 @@ async fn the_lifecycle_is_enforced_and_audited() {
         (s, e["error"]["code"].as_str()),
         (409, Some("contest_closed"))
     );
+    // Winners are announced once they have been picked.
+    let (s, e) = t("winners_announced").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("no_winners")));
+    let (s, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{id}/draw"),
+        Some(json!({"method": "random", "winners": 1})),
+    )
+    .await;
+    assert_eq!(s, 201);
     let (s, _) = t("winners_announced").await;
     assert_eq!(s, 200);
     let (_, audit) = api(

@@ -38,6 +38,26 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("entry", "GET", "/api/v1/entries/{id}"),
     ("entry", "POST", "/api/v1/entries/{id}/moderation"),
     ("vote", "POST", "/api/v1/votes/{id}/void"),
+    // Engagement: points, referrals, winners, judging, the prize poll.
+    ("contest", "GET", "/api/v1/contests/{id}/leaderboard"),
+    ("contest", "GET", "/api/v1/contests/{id}/points"),
+    ("contest", "POST", "/api/v1/contests/{id}/points"),
+    ("contest", "GET", "/api/v1/contests/{id}/referrals"),
+    ("contest", "POST", "/api/v1/contests/{id}/draw"),
+    ("contest", "GET", "/api/v1/contests/{id}/winners"),
+    ("contest", "POST", "/api/v1/contests/{id}/announce"),
+    ("contest", "GET", "/api/v1/contests/{id}/criteria"),
+    ("contest", "POST", "/api/v1/contests/{id}/criteria"),
+    ("contest", "GET", "/api/v1/contests/{id}/judging"),
+    ("contest", "POST", "/api/v1/contests/{id}/poll"),
+    ("contest", "GET", "/api/v1/contests/{id}/poll"),
+    ("entry", "GET", "/api/v1/entries/{id}/scores"),
+    ("entry", "PUT", "/api/v1/entries/{id}/scores"),
+    ("winner", "POST", "/api/v1/winners/{id}/decline"),
+    ("poll", "POST", "/api/v1/polls/{id}/close"),
+    ("poll", "POST", "/api/v1/polls/{id}/adopt"),
+    ("poll", "GET", "/api/v1/polls/{id}/participants"),
+    ("suggestion", "POST", "/api/v1/suggestions/{id}/moderation"),
 ];
 
 pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource: &str, id: i64) {
@@ -83,8 +103,24 @@ pub async fn assert_no_cross_tenant_access(app: &TestApp, token: &str, resource:
 fn body_for(path: &str) -> serde_json::Value {
     if path.ends_with("/transition") {
         serde_json::json!({"to": "closed"})
+    } else if path.starts_with("/api/v1/suggestions/") {
+        serde_json::json!({"status": "approved"})
     } else if path.ends_with("/moderation") {
         serde_json::json!({"status": "approved", "entry_ids": [1]})
+    } else if path.ends_with("/decline") {
+        serde_json::json!({"reason": "x"})
+    } else if path.ends_with("/points") {
+        serde_json::json!({"contact_id": 1, "points": 5, "note": "x"})
+    } else if path.ends_with("/draw") {
+        serde_json::json!({"method": "random", "winners": 1, "alternates": 1})
+    } else if path.ends_with("/criteria") {
+        serde_json::json!({"name": "Originality"})
+    } else if path.ends_with("/scores") {
+        serde_json::json!({"scores": [{"criterion_id": 1, "score": 5}]})
+    } else if path.ends_with("/poll") {
+        serde_json::json!({"budget": 1000, "currency": "USD", "closes_at": "2099-01-01T00:00:00Z"})
+    } else if path.ends_with("/adopt") {
+        serde_json::json!({"suggestion_id": 1})
     } else if path.ends_with("/void") {
         serde_json::json!({"reason": "x"})
     } else if path.ends_with("/segments") {

@@ -17,8 +17,10 @@ impl JobHandler for ContestClock {
         KIND
     }
 
-    fn run(&self, _ctx: &JobContext, conn: &mut PgConnection, _job: &Job) -> Result<(), JobError> {
-        crate::domain::lifecycle::apply_clock(conn, Utc::now())
+    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, _job: &Job) -> Result<(), JobError> {
+        // Opening on schedule commits to the draw seed, sealed like stored tokens.
+        let cipher = crate::crypto::tokens::TokenCipher::new(&ctx.settings.security);
+        crate::domain::lifecycle::apply_clock(conn, Utc::now(), &cipher)
             .map_err(|e| JobError::retry(e.to_string()))?;
         crate::db::rate_limits::purge(conn)?;
         crate::db::oauth_states::purge_expired(conn)?;

@@ -50,6 +50,11 @@ pub struct ContestInput {
     pub form_schema: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "double_option")]
     pub linked_post_id: Option<Option<String>>,
+    /// Points per reason with caps; see `domain::points`.
+    pub point_rules: Option<serde_json::Value>,
+    /// Points per bonus draw entry; null turns bonus entries off.
+    #[serde(default, deserialize_with = "double_option")]
+    pub points_per_bonus_entry: Option<Option<i32>>,
 }
 
 /// Validates input into column values. `current` is the contest being edited.
@@ -185,6 +190,28 @@ fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFi
             ),
         });
     }
+    if let Some(rules) = &input.point_rules {
+        // Bonus questions must be questions of the form as it will be.
+        let schema: crate::domain::entry_form::FormSchema = match &f.form_schema {
+            Some(s) => serde_json::from_value(s.clone()).unwrap_or_default(),
+            None => current
+                .and_then(|c| serde_json::from_value(c.form_schema.clone()).ok())
+                .unwrap_or_default(),
+        };
+        let ids: Vec<String> = schema.questions.iter().map(|q| q.id.clone()).collect();
+        let parsed = crate::domain::points::PointRules::parse(rules, &ids)
+            .map_err(|e| AppError::invalid("invalid_point_rules", e))?;
+        f.point_rules = Some(serde_json::to_value(parsed)?);
+    }
+    if let Some(per) = input.points_per_bonus_entry {
+        if per.is_some_and(|p| !(1..=1_000_000).contains(&p)) {
+            return Err(AppError::invalid(
+                "invalid_points_per_bonus_entry",
+                "points_per_bonus_entry must be within 1..=1000000, or null",
+            ));
+        }
+        f.points_per_bonus_entry = Some(per);
+    }
     Ok(f)
 }
 
@@ -240,6 +267,11 @@ async fn create(
     if fields.form_schema.is_none() {
         fields.form_schema = Some(serde_json::to_value(
             crate::domain::entry_form::FormSchema::default(),
+        )?);
+    }
+    if fields.point_rules.is_none() {
+        fields.point_rules = Some(serde_json::to_value(
+            crate::domain::points::PointRules::starter(),
         )?);
     }
     let admin = auth.admin_id;
@@ -342,10 +374,11 @@ async fn transition(
     let to = Status::parse(&body.to).ok_or_else(|| {
         AppError::invalid("invalid_status", format!("unknown status `{}`", body.to))
     })?;
+    let keys = state.keys.clone();
     let contest = state
         .db
         .transaction(move |c| {
-            crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now())
+            crate::domain::lifecycle::transition(c, id, Some(admin), to, Utc::now(), &keys.tokens)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))

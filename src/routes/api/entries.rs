@@ -131,6 +131,8 @@ pub fn apply(
         }
     }
     let changed = entries::moderate(conn, admin, ids, status, reason)?;
+    // A rejected or disqualified entry can no longer win: its prize slot passes on.
+    crate::domain::winners::exclude_entries(conn, &changed, Some(admin))?;
     for e in &changed {
         audit::record(
             conn,

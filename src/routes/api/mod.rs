@@ -4,11 +4,16 @@
 pub mod audit;
 pub mod contacts;
 pub mod contests;
+pub mod draws;
 pub mod entries;
 pub mod exports;
 pub mod input;
+pub mod judging;
 pub mod me;
 pub mod pages;
+pub mod points;
+pub mod polls;
+pub mod referrals;
 pub mod segments;
 pub mod trends;
 pub mod votes;
@@ -22,6 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(contests::configure)
             .configure(entries::configure)
             .configure(votes::configure)
+            .configure(points::configure)
+            .configure(referrals::configure)
+            .configure(draws::configure)
+            .configure(judging::configure)
+            .configure(polls::configure)
             .configure(audit::configure)
             .configure(contacts::configure)
             .configure(segments::configure)

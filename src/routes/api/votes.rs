@@ -66,6 +66,16 @@ async fn void(
         .db
         .transaction(move |c| {
             let (vote, page_id) = votes::void(c, admin, id, &reason)?;
+            // The author's vote_received points for it are taken back.
+            let contest = contests::find(c, vote.contest_id)?;
+            crate::domain::points::reverse(
+                c,
+                &contest,
+                &format!("vote:{id}"),
+                &format!("vote voided: {reason}"),
+                Some(admin),
+                chrono::Utc::now(),
+            )?;
             audit::record(
                 c,
                 Audit {

@@ -71,6 +71,16 @@ async fn enter(
         visitor_id: Some(fan.visitor_id.clone()),
         ip: fan.ip.clone(),
         user_agent_hash: fan.user_agent_hash.clone(),
+        // A referral link clicked in this browser (signed; forged ones are ignored).
+        referral: req
+            .cookie(crate::auth::cookies::REFERRAL_COOKIE)
+            .and_then(|c| {
+                crate::domain::referrals::verify_attribution(
+                    &state.keys.referral,
+                    c.value(),
+                    Utc::now(),
+                )
+            }),
         ..Default::default()
     };
     let mut carried_sr = None;

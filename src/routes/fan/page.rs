@@ -64,10 +64,11 @@ pub struct ContestPage {
     pub fan_name: Option<String>,
     pub gallery: Vec<GalleryItem>,
     pub my_entries: Vec<MyEntry>,
-    pub share_url: String,
     pub page_url: String,
     pub referral_url: Option<String>,
     pub max_image_mb: usize,
+    /// Points, leaderboard, prize poll and winners (`super::engagement`).
+    pub engagement: super::engagement::Engagement,
 }
 
 impl ContestPage {
@@ -142,7 +143,8 @@ pub async fn render(
     let vote_period = period_key(vote_limit, &contest.time_zone, now);
     let page_id = contest.page_id;
     let asid = fan.asid();
-    let (gallery, voted, mine) = state
+    let c_for_engagement = contest.clone();
+    let (gallery, voted, mine, engagement) = state
         .db
         .run(move |c| {
             let gallery: Vec<EntryView> = entries::gallery(c, contest_id, 60)?;
@@ -167,7 +169,8 @@ pub async fn render(
                 }
                 None => (vec![], vec![]),
             };
-            Ok((gallery, voted, mine))
+            let engagement = super::engagement::load(c, &c_for_engagement, me, now)?;
+            Ok((gallery, voted, mine, engagement))
         })
         .await?;
     let schema: FormSchema =
@@ -206,12 +209,6 @@ pub async fn render(
     }
     let rules_summary: String = contest.rules_text.chars().take(320).collect();
     let page_url = format!("{}/c/{}", state.public_url, contest.slug);
-    let share_url = {
-        let mut u =
-            url::Url::parse("https://www.facebook.com/sharer/sharer.php").expect("static URL");
-        u.query_pairs_mut().append_pair("u", &page_url);
-        u.to_string()
-    };
     let html = ContestPage {
         slug: contest.slug.clone(),
         title: contest.title.clone(),
@@ -280,10 +277,13 @@ pub async fn render(
                 }
             })
             .collect(),
-        share_url,
         page_url,
-        referral_url: None,
+        referral_url: engagement
+            .referral_code
+            .as_ref()
+            .map(|code| format!("{}/r/{code}", state.public_url)),
         max_image_mb: state.settings.uploads.max_bytes / (1024 * 1024),
+        engagement,
         layout,
     }
     .render()
@@ -302,9 +302,10 @@ pub async fn record_view(
 ) -> Result<(), AppError> {
     let (page_id, contest_id, visitor) = (contest.page_id, contest.id, fan.visitor_id.clone());
     let day = Utc::now().format("%Y-%m-%d").to_string();
+    let contest = contest.clone();
     state
         .db
-        .run(move |c| {
+        .transaction(move |c| {
             crate::db::visitors::touch(c, &visitor, page_id)?;
             let contact = crate::db::visitors::contact_of(c, &visitor)?;
             activities::record(
@@ -320,6 +321,9 @@ pub async fn record_view(
                     dedupe_key: Some(format!("view:{contest_id}:{visitor}:{day}")),
                 },
             )?;
+            if let Some(k) = contact {
+                crate::domain::hooks::after_view(c, &contest, k, Utc::now())?;
+            }
             Ok(())
         })
         .await
@@ -339,6 +343,24 @@ fn flashes_from_query(q: &HashMap<String, String>) -> Vec<Flash> {
         f.push(Flash::new(
             FlashKind::Success,
             "Your vote was counted. Thank you!",
+        ));
+    }
+    if q.contains_key("suggested") {
+        f.push(Flash::new(
+            FlashKind::Success,
+            "Thanks for your prize idea! It will appear once it has been reviewed.",
+        ));
+    }
+    if q.contains_key("poll_voted") {
+        f.push(Flash::new(
+            FlashKind::Success,
+            "Your vote for the prize was counted. Thank you!",
+        ));
+    }
+    if q.contains_key("copy") {
+        f.push(Flash::new(
+            FlashKind::Info,
+            "Select your invite link below and copy it.",
         ));
     }
     if q.contains_key("already_voted") {

@@ -1,0 +1,329 @@
+//! The prize poll in the admin API:
+//! `POST /api/v1/contests/{id}/poll` `{budget, currency, closes_at, opens_at?}`
+//! opens it (the contest moves to `prize_poll`); `GET /api/v1/contests/{id}/poll`
+//! shows it with every suggestion and its votes;
+//! `POST /api/v1/polls/{id}/close` closes it early;
+//! `POST /api/v1/polls/{id}/adopt` `{suggestion_id}` makes an approved suggestion
+//! the contest's prize once the poll is closed;
+//! `GET /api/v1/polls/{id}/participants` lists who took part;
+//! `POST /api/v1/suggestions/{id}/moderation` `{status, reason}` moderates.
+//! The rules are in `domain::prize_poll`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::admin::AdminAuth;
+use crate::db::audit::{self, Audit};
+use crate::db::contests::{self, ContestFields};
+use crate::db::polls::{self, NewPoll, Poll};
+use crate::domain::contest::{self as rules, Status};
+use crate::domain::prize_poll::{self, check_budget, check_currency, parse_amount};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/contests/{id}/poll", web::post().to(open))
+        .route("/contests/{id}/poll", web::get().to(show))
+        .route("/polls/{id}/close", web::post().to(close))
+        .route("/polls/{id}/adopt", web::post().to(adopt))
+        .route("/polls/{id}/participants", web::get().to(participants))
+        .route("/suggestions/{id}/moderation", web::post().to(moderate));
+}
+
+/// The API shape of a poll: the row, whether it is open now, and the budget in words.
+fn view(poll: &Poll, contest: &contests::Contest) -> serde_json::Value {
+    let mut v = serde_json::to_value(poll).unwrap_or_default();
+    v["open"] = json!(prize_poll::is_open(poll, contest, Utc::now()));
+    v["budget"] = json!(prize_poll::format_amount(poll.budget_minor, &poll.currency));
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenInput {
+    budget: serde_json::Value,
+    currency: String,
+    closes_at: String,
+    opens_at: Option<String>,
+}
+
+async fn open(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<OpenInput>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let input = body.into_inner();
+    let budget = check_budget(parse_amount(&input.budget, "budget")?)?;
+    let currency = check_currency(&input.currency)?;
+    let keys = state.keys.clone();
+    let (poll, contest) = state
+        .db
+        .transaction(move |c| {
+            let contest = contests::lock_for_admin(c, admin, id)?;
+            let now = Utc::now();
+            if !matches!(contest.effective_status(now), Status::Draft | Status::PrizePoll) {
+                return Err(AppError::conflict(
+                    "already_launched",
+                    "a prize poll runs before launch, while the contest is a draft",
+                ));
+            }
+            let tz = rules::parse_time_zone(&contest.time_zone)?;
+            let closes_at = rules::parse_instant(&input.closes_at, tz, "closes_at")?;
+            let opens_at = match &input.opens_at {
+                Some(o) => rules::parse_instant(o, tz, "opens_at")?,
+                None => now,
+            };
+            if closes_at <= now || closes_at <= opens_at {
+                return Err(AppError::invalid(
+                    "invalid_schedule",
+                    "closes_at must be in the future and after opens_at",
+                ));
+            }
+            let poll = polls::create(
+                c,
+                &NewPoll {
+                    contest_id: id,
+                    page_id: contest.page_id,
+                    budget_minor: budget,
+                    currency: &currency,
+                    opens_at,
+                    closes_at,
+                    created_by: admin,
+                },
+            )?
+            .ok_or_else(|| AppError::conflict("poll_exists", "this contest already has a prize poll"))?;
+            let contest = crate::domain::lifecycle::transition(
+                c,
+                id,
+                Some(admin),
+                Status::PrizePoll,
+                now,
+                &keys.tokens,
+            )?;
+            audit::record(
+                c,
+                Audit {
+                    page_id: Some(contest.page_id),
+                    admin_id: Some(admin),
+                    action: "poll.opened",
+                    subject_type: "poll",
+                    subject_id: Some(poll.id),
+                    details: json!({"contest_id": id, "budget_minor": budget, "currency": currency, "closes_at": closes_at}),
+                },
+            )?;
+            Ok((poll, contest))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view(&poll, &contest)))
+}
+
+async fn show(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let v = state
+        .db
+        .run(move |c| {
+            let contest = contests::find_for_admin(c, admin, id)?;
+            let poll = polls::for_contest(c, id)?
+                .ok_or_else(|| AppError::not_found("this contest has no prize poll"))?;
+            let mut v = view(&poll, &contest);
+            v["suggestions"] = json!(polls::list(c, poll.id, None)?);
+            Ok(v)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn close(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let v = state
+        .db
+        .transaction(move |c| {
+            let poll = polls::lock_for_admin(c, admin, id)?;
+            let contest = contests::find(c, poll.contest_id)?;
+            let poll = match poll.closed_at {
+                Some(_) => poll,
+                None => {
+                    let closed = polls::close(c, id, Utc::now())?;
+                    audit::record(
+                        c,
+                        Audit {
+                            page_id: Some(poll.page_id),
+                            admin_id: Some(admin),
+                            action: "poll.closed",
+                            subject_type: "poll",
+                            subject_id: Some(id),
+                            details: json!({"contest_id": poll.contest_id}),
+                        },
+                    )?;
+                    closed
+                }
+            };
+            Ok(view(&poll, &contest))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdoptInput {
+    suggestion_id: i64,
+}
+
+async fn adopt(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<AdoptInput>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id, suggestion_id) = (auth.admin_id, path.into_inner(), body.suggestion_id);
+    let v = state
+        .db
+        .transaction(move |c| {
+            let poll = polls::lock_for_admin(c, admin, id)?;
+            let contest = contests::lock_for_admin(c, admin, poll.contest_id)?;
+            let now = Utc::now();
+            if prize_poll::is_open(&poll, &contest, now) {
+                return Err(AppError::conflict(
+                    "poll_open",
+                    "adopt a prize after the poll closes",
+                ));
+            }
+            if matches!(
+                contest.effective_status(now),
+                Status::Closed | Status::WinnersAnnounced
+            ) {
+                return Err(AppError::conflict(
+                    "contest_closed",
+                    "a closed contest's prize can no longer change",
+                ));
+            }
+            let s = polls::find_suggestion(c, suggestion_id)
+                .ok()
+                .filter(|s| s.poll_id == poll.id)
+                .ok_or_else(|| AppError::not_found("no such suggestion in this poll"))?;
+            if s.status != "approved" {
+                return Err(AppError::conflict(
+                    "suggestion_not_approved",
+                    "only an approved suggestion can become the prize",
+                ));
+            }
+            let prize = prize_poll::prize_text(&s, &poll.currency);
+            let updated = contests::update(
+                c,
+                contest.id,
+                &ContestFields {
+                    prize: Some(prize.clone()),
+                    ..Default::default()
+                },
+            )?;
+            let poll = polls::set_adopted(c, poll.id, s.id)?;
+            audit::record(
+                c,
+                Audit {
+                    page_id: Some(poll.page_id),
+                    admin_id: Some(admin),
+                    action: "poll.adopted",
+                    subject_type: "poll",
+                    subject_id: Some(poll.id),
+                    details: json!({"suggestion_id": s.id, "prize": prize}),
+                },
+            )?;
+            let mut v = view(&poll, &updated);
+            v["contest"] = crate::routes::api::contests::view(&updated, now);
+            Ok(v)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn participants(
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let list = state
+        .db
+        .run(move |c| {
+            polls::find_for_admin(c, admin, id)?;
+            Ok(polls::participants(c, id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": list })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModerationInput {
+    status: String,
+    reason: Option<String>,
+}
+
+async fn moderate(
+    req: HttpRequest,
+    auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<ModerationInput>,
+) -> Result<HttpResponse, AppError> {
+    crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
+    let (admin, id) = (auth.admin_id, path.into_inner());
+    let input = body.into_inner();
+    if !matches!(input.status.as_str(), "pending" | "approved" | "rejected") {
+        return Err(AppError::invalid(
+            "invalid_status",
+            "status must be pending, approved or rejected",
+        ));
+    }
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if input.status == "rejected" && reason.is_none() {
+        return Err(AppError::invalid(
+            "reason_required",
+            "rejecting needs a reason",
+        ));
+    }
+    let updated = state
+        .db
+        .transaction(move |c| {
+            let s = polls::find_suggestion_for_admin(c, admin, id)?;
+            let updated = polls::moderate(c, id, admin, &input.status, reason.as_deref())?;
+            audit::record(
+                c,
+                Audit {
+                    page_id: Some(s.page_id),
+                    admin_id: Some(admin),
+                    action: "poll.suggestion_moderated",
+                    subject_type: "suggestion",
+                    subject_id: Some(id),
+                    details: json!({"status": input.status, "reason": reason}),
+                },
+            )?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
