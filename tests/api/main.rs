@@ -5,6 +5,7 @@ mod accounts;
 mod callbacks;
 mod comment_to_enter;
 mod contests;
+mod dashboard;
 mod fan;
 mod foundation;
 mod helpers;
