@@ -421,13 +421,13 @@ async fn the_editor_creates_a_contest_with_its_form_schema_and_flashes_after_red
     ];
     // A refused form is shown again, with what was typed and the problem.
     let mut bad = base.clone();
-    bad.retain(|(k, _)| *k != "closes_at");
+    bad.retain(|(k, _)| *k != "closes_at" && *k != "opens_at");
     bad.push(("closes_at", "2000-01-01T00:00"));
     bad.push(("opens_at", "2001-01-01T00:00"));
     let r = post(&app, &alex, "/dashboard/contests", &bad).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("opens_at must be before closes_at"), "{html}");
+    assert!(html.contains("The contest must open before it closes."), "{html}");
     assert!(html.contains(r#"value="Design the tour shirt""#));
     assert!(html.contains("Your shirt size"));
     assert_eq!(app.query(|c| count(c, "contests")).await, 0);

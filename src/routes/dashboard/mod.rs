@@ -167,14 +167,24 @@ impl FromRequest for Ctx {
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?
                 .clone();
             let id = auth.admin_id;
-            let (admin, pages) = state
-                .db
-                .run(move |c| Ok((admins::find(c, id)?, crate::db::pages::for_admin(c, id)?)))
-                .await?;
             let wanted = req
                 .cookie(PAGE_COOKIE)
                 .and_then(|c| c.value().parse::<i64>().ok());
+            let (admin, pages, latest) = state
+                .db
+                .run(move |c| {
+                    let pages = crate::db::pages::for_admin(c, id)?;
+                    // Without a (valid) choice: the page of the newest contest.
+                    let latest = if wanted.is_some_and(|w| pages.iter().any(|p| p.id == w)) {
+                        None
+                    } else {
+                        crate::db::contests::latest_page_for_admin(c, id)?
+                    };
+                    Ok((admins::find(c, id)?, pages, latest))
+                })
+                .await?;
             let page = wanted
+                .or(latest)
                 .and_then(|w| pages.iter().find(|p| p.id == w))
                 .or_else(|| pages.first())
                 .cloned();
@@ -285,7 +295,21 @@ pub fn explain(e: &AppError) -> String {
     if e.status() == StatusCode::NOT_FOUND {
         return "That item no longer exists, or belongs to a page you do not manage.".into();
     }
-    let mut msg = capitalize(e.message());
+    let plain = match e.code() {
+        "invalid_schedule" => Some("the contest must open before it closes."),
+        "rules_required" => {
+            Some("add the official rules before scheduling or opening the contest.")
+        }
+        "closes_in_past" => Some("the closing time is in the past; move it first."),
+        "post_required" => {
+            Some("a comment-to-enter contest needs its linked post before it opens.")
+        }
+        _ => None,
+    };
+    let mut msg = capitalize(&match plain {
+        Some(p) => p.to_string(),
+        None => humanize_fields(e.message()),
+    });
     if let Some(issues) = e
         .details()
         .and_then(|d| d.get("issues"))
@@ -306,6 +330,24 @@ pub fn explain(e: &AppError) -> String {
         }
     }
     msg
+}
+
+/// Field names in domain messages, as the dashboard's labels call them.
+fn humanize_fields(message: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("rules_text", "the rules text"),
+        ("opens_at", "the opening time"),
+        ("closes_at", "the closing time"),
+        ("min_age", "the minimum age"),
+        ("linked_post_id", "the linked post"),
+        ("entry_limit", "entries per person"),
+        ("vote_limit", "votes per fan"),
+    ];
+    let mut m = message.to_string();
+    for (name, label) in NAMES {
+        m = m.replace(name, label);
+    }
+    m
 }
 
 fn capitalize(s: &str) -> String {
