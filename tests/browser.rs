@@ -37,9 +37,7 @@ const WAIT: Duration = Duration::from_secs(15);
 fn artifacts_dir() -> PathBuf {
     std::env::var_os("BROWSER_ARTIFACTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts")
-        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts"))
 }
 
 /// Finds a program: the Debian path first, then `PATH`.
@@ -154,10 +152,7 @@ impl Browser {
         self.client.set_window_size(w, h).await.unwrap();
         let inner = self
             .client
-            .execute(
-                "return [window.innerWidth, window.innerHeight]",
-                vec![],
-            )
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
             .await
             .unwrap();
         let (iw, ih) = (
@@ -333,7 +328,8 @@ async fn admin_creates_a_ugc_contest_with_optional_fields(j: &mut Journey) {
         "Draw the shirt we wear on tour. The most loved design gets printed.",
     )
     .await;
-    a.fill("#prize", "Your design printed, plus two tickets").await;
+    a.fill("#prize", "Your design printed, plus two tickets")
+        .await;
     a.fill(
         "#rules_text",
         "Open to fans aged 13 or over. One entry per person. Winners are picked by votes.",
@@ -378,7 +374,12 @@ async fn admin_creates_a_ugc_contest_with_optional_fields(j: &mut Journey) {
     a.shot("06-contest-open").await;
     let optional = j
         .app
-        .query(|c| count(c, "contests WHERE form_schema->'fields'->>'email' = 'optional'"))
+        .query(|c| {
+            count(
+                c,
+                "contests WHERE form_schema->'fields'->>'email' = 'optional'",
+            )
+        })
         .await;
     assert_eq!(optional, 1);
     j.contest_id = contest_id;
@@ -428,6 +429,11 @@ async fn admin_moderates_with_a_bulk_action(j: &mut Journey) {
         loaded.as_u64().unwrap_or(0) > 0,
         "the thumbnail loads: {loaded}"
     );
+    // Rejecting without a reason is refused, and says why.
+    a.click("input[name=entry_ids]").await;
+    a.click(".bulk-bar button[value=rejected]").await;
+    a.expect_text("needs a reason").await;
+    a.shot("09-moderation-refused").await;
     a.click("input[name=entry_ids]").await;
     a.shot("09-moderation-queue").await;
     a.resize(PHONE).await;
@@ -453,6 +459,70 @@ async fn fan_logs_in_and_votes(j: &mut Journey) {
     assert_eq!(votes, 1);
 }
 
+/// Page events arrive through the sandbox's webhooks (a reaction on a post of the
+/// contest's page), and one job about the contest has failed for good.
+async fn the_platform_sends_events_and_a_job_fails(j: &mut Journey) {
+    let id = j.contest_id;
+    let post: String = j
+        .app
+        .query(move |c| {
+            use diesel::prelude::*;
+            #[derive(QueryableByName)]
+            struct P {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                id: String,
+            }
+            diesel::sql_query(format!(
+                "SELECT s.id FROM sandbox_posts s JOIN pages p ON p.fb_page_id = s.page_id \
+                 JOIN contests c ON c.page_id = p.id WHERE c.id = {id} ORDER BY s.id LIMIT 1"
+            ))
+            .get_result::<P>(c)
+            .unwrap()
+            .id
+        })
+        .await;
+    let r = j
+        .app
+        .client
+        .post(j.url("/sandbox/admin/reactions"))
+        .json(&json!({"post_id": post, "user_id": (FIRST_FAN + 9).to_string(), "reaction_type": "love"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    j.app
+        .client
+        .post(j.url("/sandbox/admin/flush"))
+        .send()
+        .await
+        .unwrap();
+    j.app
+        .eventually("the reaction was delivered", |c| {
+            count(c, "webhook_deliveries") > 0
+        })
+        .await;
+    j.app
+        .query(move |c| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!(
+                "INSERT INTO jobs (kind, payload, state, max_attempts, attempts, last_error, run_at) \
+                 VALUES ('backfill_comments', '{{\"contest_id\": {id}}}', 'dead', 8, 8, \
+                 'graph: (#4) Application request limit reached', now() + interval '1 day')"
+            ))
+            .execute(c)
+            .unwrap();
+        })
+        .await;
+    let a = j.admin();
+    a.go(&j.url("/dashboard/webhooks")).await;
+    a.expect_text("request limit reached").await;
+    a.expect_text("Parsed").await;
+    a.shot("16-webhooks").await;
+    a.click("form[action$='/retry'] button").await;
+    a.expect_text("is queued again").await;
+    a.shot("16-webhooks-retried").await;
+}
+
 // Wave 2 appends here: the fan copies the referral link, a second fan arrives
 // through it, and the admin sees the charts and segments and draws winners.
 
@@ -469,9 +539,6 @@ async fn admin_reviews_everything(j: &mut Journey) {
     a.go(&j.url("/dashboard/pages")).await;
     a.expect_text("Webhooks subscribed").await;
     a.shot("15-pages").await;
-    a.go(&j.url("/dashboard/webhooks")).await;
-    a.expect_text("Dead letters").await;
-    a.shot("16-webhooks").await;
     a.go(&j.url(&format!("/dashboard/contests/{}/edit", j.contest_id)))
         .await;
     a.expect_text("Edit contest").await;
@@ -490,6 +557,8 @@ async fn admin_reviews_everything(j: &mut Journey) {
             "20-edit-phone",
         ),
         ("/dashboard/pages".to_string(), "21-pages-phone"),
+        ("/dashboard/moderation".to_string(), "22-moderation-phone"),
+        ("/dashboard/webhooks".to_string(), "23-webhooks-phone"),
     ] {
         a.go(&j.url(&path)).await;
         a.find("main h1").await;
@@ -519,6 +588,7 @@ async fn an_admin_and_fans_run_a_contest_in_a_real_browser() {
     fan_enters_with_an_image(&mut j).await;
     admin_moderates_with_a_bulk_action(&mut j).await;
     fan_logs_in_and_votes(&mut j).await;
+    the_platform_sends_events_and_a_job_fails(&mut j).await;
     admin_reviews_everything(&mut j).await;
     for b in [j.admin.take(), j.fan.take()].into_iter().flatten() {
         b.client.close().await.unwrap();

@@ -176,7 +176,11 @@ pub fn merge_contacts(
 }
 
 /// Counted (not voided) votes in a contest of the admin's.
-pub fn count_for_admin(conn: &mut PgConnection, admin_id: i64, contest_id: i64) -> QueryResult<i64> {
+pub fn count_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    contest_id: i64,
+) -> QueryResult<i64> {
     use super::schema::contests;
     votes::table
         .inner_join(contests::table)

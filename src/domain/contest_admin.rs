@@ -44,7 +44,10 @@ pub struct ContestInput {
 }
 
 /// Validates input into column values. `current` is the contest being edited.
-pub fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<ContestFields, AppError> {
+pub fn validate(
+    input: &ContestInput,
+    current: Option<&Contest>,
+) -> Result<ContestFields, AppError> {
     let mut f = ContestFields::default();
     if let Some(k) = &input.kind {
         let kind = Kind::parse(k).ok_or_else(|| {
@@ -181,7 +184,11 @@ pub fn validate(input: &ContestInput, current: Option<&Contest>) -> Result<Conte
 
 /// Creates a draft contest on one of the admin's pages (audited). `page_id`,
 /// `title` and `kind` are required; the default entry form is used when none is given.
-pub fn create(conn: &mut PgConnection, admin: i64, input: &ContestInput) -> Result<Contest, AppError> {
+pub fn create(
+    conn: &mut PgConnection,
+    admin: i64,
+    input: &ContestInput,
+) -> Result<Contest, AppError> {
     let page_id = input.page_id.ok_or_else(|| {
         AppError::invalid("missing_field", "page_id is required")
             .with_details(json!({"field": "page_id"}))

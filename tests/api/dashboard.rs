@@ -44,7 +44,10 @@ async fn contest_with_activity(app: &TestApp, title: &str, text: &str) -> (Value
         c["id"].as_i64().unwrap(),
     );
     let mut entry_ids = Vec::new();
-    for (i, name) in ["<b onmouseover=alert(2)>Eve</b>", "Olle"].iter().enumerate() {
+    for (i, name) in ["<b onmouseover=alert(2)>Eve</b>", "Olle"]
+        .iter()
+        .enumerate()
+    {
         let b = browser();
         let csrf = fan_page(app, &b, &slug).await;
         let email = format!("fan{i}@fan.io");
@@ -140,7 +143,11 @@ async fn signing_in_leads_from_the_root_to_the_contests_of_the_current_page() {
     // Both of Alex's pages are in the picker; the nav links only built sections.
     assert!(html.contains("Threadline Apparel"));
     assert!(html.contains(r#"<a href="/dashboard/contests" aria-current="page">"#));
-    for gone in ["/dashboard/contacts", "/dashboard/segments", "/dashboard/trends"] {
+    for gone in [
+        "/dashboard/contacts",
+        "/dashboard/segments",
+        "/dashboard/trends",
+    ] {
         assert!(!html.contains(gone), "{gone} is not built yet");
     }
 
@@ -150,7 +157,11 @@ async fn signing_in_leads_from_the_root_to_the_contests_of_the_current_page() {
     assert_eq!(r.status(), 303);
     let (_, html) = page(&app, &alex, "/dashboard").await;
     assert!(html.contains("You are signed out."), "{html}");
-    let r = alex.get(app.url("/dashboard/contests")).send().await.unwrap();
+    let r = alex
+        .get(app.url("/dashboard/contests"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
 }
 
@@ -297,16 +308,26 @@ async fn one_tenant_never_sees_or_reaches_another_tenants_data() {
         &app,
         &sam,
         "/dashboard/moderation",
-        &[("csrf_token", c), ("entry_ids", &eid), ("status", "approved")],
+        &[
+            ("csrf_token", c),
+            ("entry_ids", &eid),
+            ("status", "approved"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
     let (pending, voided, open, title) = app
         .query(move |conn| {
             (
-                count(conn, &format!("entries WHERE id = {entry_id} AND status = 'pending'")),
+                count(
+                    conn,
+                    &format!("entries WHERE id = {entry_id} AND status = 'pending'"),
+                ),
                 count(conn, "votes WHERE voided_at IS NOT NULL"),
-                count(conn, &format!("contests WHERE id = {id} AND status = 'open'")),
+                count(
+                    conn,
+                    &format!("contests WHERE id = {id} AND status = 'open'"),
+                ),
                 count(conn, "contests WHERE title = 'Taken over'"),
             )
         })
@@ -427,7 +448,10 @@ async fn the_editor_creates_a_contest_with_its_form_schema_and_flashes_after_red
     let r = post(&app, &alex, "/dashboard/contests", &bad).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("The contest must open before it closes."), "{html}");
+    assert!(
+        html.contains("The contest must open before it closes."),
+        "{html}"
+    );
     assert!(html.contains(r#"value="Design the tour shirt""#));
     assert!(html.contains("Your shirt size"));
     assert_eq!(app.query(|c| count(c, "contests")).await, 0);
@@ -499,7 +523,12 @@ async fn the_editor_creates_a_contest_with_its_form_schema_and_flashes_after_red
     let (_, html) = page(&app, &alex, &format!("/dashboard/contests/{id}")).await;
     assert!(html.contains("is now open"), "{html}");
     let audited = app
-        .query(|c| count(c, "audit_log WHERE action IN ('contest.created', 'contest.transition')"))
+        .query(|c| {
+            count(
+                c,
+                "audit_log WHERE action IN ('contest.created', 'contest.transition')",
+            )
+        })
         .await;
     assert_eq!(audited, 2);
 }
@@ -520,7 +549,11 @@ async fn moderation_votes_pages_and_dead_letters_work_from_the_dashboard() {
         &app,
         &alex,
         "/dashboard/moderation",
-        &[("csrf_token", &csrf), ("entry_ids", &eid), ("status", "rejected")],
+        &[
+            ("csrf_token", &csrf),
+            ("entry_ids", &eid),
+            ("status", "rejected"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -530,7 +563,11 @@ async fn moderation_votes_pages_and_dead_letters_work_from_the_dashboard() {
         &app,
         &alex,
         "/dashboard/moderation",
-        &[("csrf_token", &csrf), ("entry_ids", &eid), ("status", "approved")],
+        &[
+            ("csrf_token", &csrf),
+            ("entry_ids", &eid),
+            ("status", "approved"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -552,7 +589,8 @@ async fn moderation_votes_pages_and_dead_letters_work_from_the_dashboard() {
     .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
-        app.query(|c| count(c, "votes WHERE voided_at IS NOT NULL")).await,
+        app.query(|c| count(c, "votes WHERE voided_at IS NOT NULL"))
+            .await,
         0
     );
     let r = post(
@@ -564,7 +602,8 @@ async fn moderation_votes_pages_and_dead_letters_work_from_the_dashboard() {
     .await;
     assert_eq!(location(&r), format!("/dashboard/votes?contest={id}"));
     assert_eq!(
-        app.query(|c| count(c, "votes WHERE void_reason = 'bought votes'")).await,
+        app.query(|c| count(c, "votes WHERE void_reason = 'bought votes'"))
+            .await,
         1
     );
 

@@ -33,7 +33,6 @@ fn default_limit() -> i64 {
     50
 }
 
-
 async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,

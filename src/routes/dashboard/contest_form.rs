@@ -237,11 +237,7 @@ impl Values {
         questions.retain(|q| !q.label.trim().is_empty() || !q.id.is_empty());
         Values {
             // A disabled select is not submitted: the kind of a non-draft stays.
-            kind: f
-                .get("kind")
-                .or(current_kind)
-                .unwrap_or("ugc")
-                .to_string(),
+            kind: f.get("kind").or(current_kind).unwrap_or("ugc").to_string(),
             title: s("title"),
             description: s("description"),
             prize: s("prize"),
@@ -329,12 +325,17 @@ impl Values {
                 QuestionKind::Text
             };
             let max_length = match (kind, row.max_length.as_str()) {
-                (QuestionKind::Text, m) if !m.is_empty() => Some(m.parse::<u32>().map_err(|_| {
-                    AppError::invalid(
-                        "invalid_form_schema",
-                        format!("question {}: the answer length must be a whole number", i + 1),
-                    )
-                })?),
+                (QuestionKind::Text, m) if !m.is_empty() => {
+                    Some(m.parse::<u32>().map_err(|_| {
+                        AppError::invalid(
+                            "invalid_form_schema",
+                            format!(
+                                "question {}: the answer length must be a whole number",
+                                i + 1
+                            ),
+                        )
+                    })?)
+                }
                 _ => None,
             };
             let id = if row.id.is_empty() {
@@ -632,7 +633,10 @@ mod tests {
             ("marketing_version", "v1"),
         ]);
         let v = Values::from_form(&f, None);
-        assert_eq!(v.questions.iter().filter(|q| !q.label.is_empty()).count(), 2);
+        assert_eq!(
+            v.questions.iter().filter(|q| !q.label.is_empty()).count(),
+            2
+        );
         let schema = v.schema().unwrap();
         assert!(schema.validate().is_ok(), "{:?}", schema.validate());
         assert_eq!(schema.fields.name, Visibility::Required);
@@ -667,7 +671,11 @@ mod tests {
         let f = form(&[("q0_label", "Size"), ("q1_label", "size!")]);
         let schema = Values::from_form(&f, None).schema().unwrap();
         assert_eq!(
-            schema.questions.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(),
+            schema
+                .questions
+                .iter()
+                .map(|q| q.id.as_str())
+                .collect::<Vec<_>>(),
             ["size", "size_2"]
         );
         let f = form(&[("min_age", "eighteen")]);

@@ -112,10 +112,7 @@ async fn list(state: web::Data<AppState>, ctx: Ctx) -> DashResult {
             let list = contests::list_for_admin(c, admin, Some(page_id))?;
             let mut counts: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
             for contest in &list {
-                counts.insert(
-                    contest.id,
-                    entries::status_counts(c, admin, contest.id)?,
-                );
+                counts.insert(contest.id, entries::status_counts(c, admin, contest.id)?);
             }
             Ok((list, counts))
         })
@@ -131,7 +128,11 @@ async fn list(state: web::Data<AppState>, ctx: Ctx) -> DashResult {
                 kind: kind_label(&c.kind),
                 badge: status_badge(c.effective_status(now)),
                 schedule: schedule_text(c),
-                pending: n.iter().filter(|(s, _)| s == "pending").map(|(_, n)| n).sum(),
+                pending: n
+                    .iter()
+                    .filter(|(s, _)| s == "pending")
+                    .map(|(_, n)| n)
+                    .sum(),
                 entries: n.iter().map(|(_, n)| n).sum(),
                 slug: c.slug.clone(),
                 public: c.status() != Status::Draft,
@@ -172,7 +173,7 @@ fn actions_from(from: Status) -> Vec<Action> {
         Action {
             to: "closed",
             label: "Close",
-            primary: true,
+            primary: false,
             confirm: Some("Close this contest? Entries and votes stop immediately."),
         },
         Action {
@@ -290,13 +291,7 @@ async fn show(
             Ok((contest, counts, list, votes))
         })
         .await?;
-    let count = |s: &str| -> i64 {
-        counts
-            .iter()
-            .filter(|(k, _)| k == s)
-            .map(|(_, n)| *n)
-            .sum()
-    };
+    let count = |s: &str| -> i64 { counts.iter().filter(|(k, _)| k == s).map(|(_, n)| *n).sum() };
     let total_entries: i64 = counts.iter().map(|(_, n)| n).sum();
     let mut tabs = vec![Tab {
         href: format!("/dashboard/contests/{id}#entries"),
@@ -322,10 +317,7 @@ async fn show(
         badge: status_badge(status),
         schedule: schedule_text(&contest),
         actions: actions_from(status),
-        editable: !matches!(
-            contest.status(),
-            Status::Closed | Status::WinnersAnnounced
-        ),
+        editable: !matches!(contest.status(), Status::Closed | Status::WinnersAnnounced),
         public: contest.status() != Status::Draft,
         eligibility: eligibility_text(&contest),
         rules_excerpt,

@@ -33,11 +33,7 @@ struct SignIn {
     sandbox: bool,
 }
 
-async fn dashboard(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: MaybeAdmin,
-) -> DashResult {
+async fn dashboard(req: HttpRequest, state: web::Data<AppState>, admin: MaybeAdmin) -> DashResult {
     if admin.0.is_some() {
         return Ok(HttpResponse::SeeOther()
             .insert_header((LOCATION, "/dashboard/contests"))

@@ -329,6 +329,9 @@ pub fn explain(e: &AppError) -> String {
             msg = format!("{msg}: {}", list.join("; "));
         }
     }
+    if !msg.ends_with(['.', '!', '?']) {
+        msg.push('.');
+    }
     msg
 }
 

@@ -21,10 +21,7 @@ use crate::ui::layout::{DashboardLayout, Section};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard/moderation", web::get().to(queue))
         .route("/dashboard/moderation", web::post().to(bulk))
-        .route(
-            "/dashboard/entries/{id}/moderation",
-            web::post().to(one),
-        );
+        .route("/dashboard/entries/{id}/moderation", web::post().to(one));
 }
 
 struct Row {
@@ -61,11 +58,7 @@ struct QueueQuery {
     contest: Option<String>,
 }
 
-async fn queue(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    q: web::Query<QueueQuery>,
-) -> DashResult {
+async fn queue(state: web::Data<AppState>, ctx: Ctx, q: web::Query<QueueQuery>) -> DashResult {
     let page = ctx.current_page()?.clone();
     let (admin, page_id) = (ctx.admin_id(), page.id);
     let wanted: Option<i64> = q.contest.as_deref().and_then(|c| c.parse().ok());
@@ -87,10 +80,7 @@ async fn queue(
         .iter()
         .filter(|e| filter.is_none_or(|f| f == e.entry.contest_id))
         .map(|e| {
-            let (title, tz) = titles
-                .get(&e.entry.contest_id)
-                .cloned()
-                .unwrap_or_default();
+            let (title, tz) = titles.get(&e.entry.contest_id).cloned().unwrap_or_default();
             Row {
                 id: e.entry.id,
                 contest_id: e.entry.contest_id,

@@ -203,6 +203,8 @@ async fn resubscribe(
         }
     });
     let name = page.name.clone();
-    let flash = outcome(result, |_| format!("“{name}” is subscribed to webhooks again."))?;
+    let flash = outcome(result, |_| {
+        format!("“{name}” is subscribed to webhooks again.")
+    })?;
     Ok(see_other(&state, "/dashboard/pages", &[flash]))
 }

@@ -95,11 +95,7 @@ fn age_text(secs: i64) -> String {
     }
 }
 
-async fn review(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    q: web::Query<ReviewQuery>,
-) -> DashResult {
+async fn review(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ReviewQuery>) -> DashResult {
     let page = ctx.current_page()?.clone();
     let (admin, page_id) = (ctx.admin_id(), page.id);
     let show_all = q.all.as_deref().is_some_and(|a| a == "1" || a == "on");
@@ -202,8 +198,13 @@ async fn void(
         }
     }
     let contest = result.as_ref().ok().map(|v| v.contest_id);
-    let flash = outcome(result, |_| "The vote was voided; it no longer counts.".into())?;
-    let mut to = match (contest, form.get("contest").and_then(|c| c.parse::<i64>().ok())) {
+    let flash = outcome(result, |_| {
+        "The vote was voided; it no longer counts.".into()
+    })?;
+    let mut to = match (
+        contest,
+        form.get("contest").and_then(|c| c.parse::<i64>().ok()),
+    ) {
         (Some(c), _) | (None, Some(c)) => format!("/dashboard/votes?contest={c}"),
         _ => "/dashboard/votes".into(),
     };

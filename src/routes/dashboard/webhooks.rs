@@ -57,7 +57,7 @@ struct HealthPage {
 fn kind_label(kind: &str) -> String {
     match kind {
         "process_event" => "Process a page event".into(),
-        "backfill_comments" => "Collect comments (comment-to-enter)".into(),
+        "backfill_comments" => "Collect comments for comment-to-enter".into(),
         other => other.replace('_', " "),
     }
 }
