@@ -390,6 +390,26 @@ async fn hostile_titles_entry_texts_and_fan_names_render_as_text() {
     }
     let (_, html) = page(&app, &alex, "/dashboard/moderation").await;
     assert!(html.contains("&#60;b onmouseover=alert(2)&#62;Eve&#60;/b&#62;"));
+    // No inline script or style anywhere (the CSP would refuse them), on every page.
+    for path in [
+        "/dashboard".to_string(),
+        "/dashboard/contests".to_string(),
+        "/dashboard/contests/new".to_string(),
+        format!("/dashboard/contests/{id}"),
+        "/dashboard/moderation".to_string(),
+        "/dashboard/votes".to_string(),
+        "/dashboard/pages".to_string(),
+        "/dashboard/webhooks".to_string(),
+    ] {
+        let r = alex.get(app.url(&path)).send().await.unwrap();
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let html = r.text().await.unwrap();
+        crate::ui::assert_csp_clean(&html);
+    }
     assert!(html.contains("&#60;img src=x onerror=alert(3)&#62;"));
 }
 
@@ -621,6 +641,22 @@ async fn moderation_votes_pages_and_dead_letters_work_from_the_dashboard() {
     assert_eq!(r.status(), 303);
     let (_, html) = page(&app, &alex, "/dashboard/pages").await;
     assert!(html.contains("subscribed to webhooks again"), "{html}");
+
+    // A page whose token Facebook stopped accepting offers to sign in again.
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "UPDATE pages SET token_status = 'needs_reauth', token_error = 'Error validating access token' WHERE id = {page_id}"
+        ))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let (_, html) = page(&app, &alex, "/dashboard/pages").await;
+    assert!(html.contains("Needs sign-in"), "{html}");
+    assert!(html.contains("Error validating access token"));
+    assert!(html
+        .contains(r#"<a class="btn btn-primary" href="/auth/facebook/login">Sign in again</a>"#));
 
     // A dead job about Alex's contest is listed and can be retried; a system job is not listed.
     let (own, system) = app

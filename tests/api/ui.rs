@@ -48,7 +48,7 @@ fn attr_values(html: &str, tag: &str, attr: &str) -> Vec<String> {
 
 /// Every `<script>` has a src, and there is no `<style>` or `style=""`: the CSP
 /// (script-src/style-src 'self') would block inline ones.
-fn assert_csp_clean(html: &str) {
+pub fn assert_csp_clean(html: &str) {
     let scripts = html.matches("<script").count();
     assert_eq!(
         attr_values(html, "script", "src").len(),

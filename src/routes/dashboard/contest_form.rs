@@ -614,6 +614,9 @@ mod tests {
         let f = form(&[
             ("kind", "ugc"),
             ("title", "Shirt"),
+            ("entry_limit", "once"),
+            ("vote_limit", "daily"),
+            ("time_zone", "Europe/Oslo"),
             ("field_name", "required"),
             ("field_email", "optional"),
             ("field_country", "optional"),
@@ -654,7 +657,8 @@ mod tests {
             Some(Some(vec!["SE".to_string(), "no".to_string()]))
         );
         assert_eq!(input.opens_at, Some(None), "blank clears the schedule");
-        assert!(contest_admin::validate(&input, None).is_ok());
+        let fields = contest_admin::validate(&input, None).unwrap();
+        assert_eq!(fields.allowed_countries, Some(Some("SE,NO".into())));
     }
 
     #[test]
