@@ -178,6 +178,23 @@ pub fn list_for_page(
     with_votes(conn, rows)
 }
 
+/// The texts of some entries of the admin's (for labels next to votes).
+pub fn texts_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<String>)>> {
+    entries::table
+        .filter(entries::id.eq_any(ids))
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(entries::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .select((entries::id, entries::text))
+        .load(conn)
+}
+
 /// How many entries of a contest of the admin's are in each state.
 pub fn status_counts(
     conn: &mut PgConnection,

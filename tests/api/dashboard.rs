@@ -551,6 +551,18 @@ async fn the_editor_creates_a_contest_with_its_form_schema_and_flashes_after_red
         })
         .await;
     assert_eq!(audited, 2);
+
+    // Long official rules (urlencoded, far above the app-wide form limit) save too.
+    let rules = "Règles officielles — ".repeat(2000);
+    let mut long = base.clone();
+    long.retain(|(k, _)| *k != "rules_text");
+    long.push(("rules_text", &rules));
+    let r = post(&app, &alex, &format!("/dashboard/contests/{id}"), &long).await;
+    assert_eq!(r.status(), 303);
+    let stored = app
+        .query(|c| count(c, "contests WHERE char_length(rules_text) > 40000"))
+        .await;
+    assert_eq!(stored, 1);
 }
 
 #[tokio::test]

@@ -361,6 +361,9 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// Largest dashboard form body, in bytes.
+pub const FORM_LIMIT_BYTES: usize = 1024 * 1024;
+
 /// An urlencoded form body as ordered pairs, so repeated names (checkboxes,
 /// multi-selects) keep every value.
 pub struct FormData(pub Vec<(String, String)>);
@@ -393,10 +396,16 @@ impl FromRequest for FormData {
     type Future = Pin<Box<dyn Future<Output = Result<FormData, DashError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let fut = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        // Larger than the app-wide form limit: official rules may be 50,000
+        // characters, and urlencoding can triple their size.
+        let fut = actix_web::dev::UrlEncoded::<Vec<(String, String)>>::new(req, payload)
+            .limit(FORM_LIMIT_BYTES);
         Box::pin(async move {
             match fut.await {
-                Ok(f) => Ok(FormData(f.into_inner())),
+                Ok(pairs) => Ok(FormData(pairs)),
+                Err(actix_web::error::UrlencodedError::Overflow { .. }) => {
+                    Err(AppError::too_large("the form is too large").into())
+                }
                 Err(e) => Err(AppError::bad_request("malformed_form", e.to_string()).into()),
             }
         })

@@ -112,18 +112,17 @@ async fn review(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ReviewQuery>
             let (vote_list, texts) = match &chosen {
                 Some(ch) => {
                     let v = votes::list_for_admin(c, admin, ch.id, !show_all, 500)?;
-                    let e = entries::list_for_admin(c, admin, ch.id, None, 10_000, 0)?;
-                    let texts: HashMap<i64, String> = e
+                    let mut ids: Vec<i64> = v.iter().map(|v| v.vote.entry_id).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let texts: HashMap<i64, String> = entries::texts_for_admin(c, admin, &ids)?
                         .into_iter()
-                        .map(|e| {
-                            let label = e
-                                .entry
-                                .text
-                                .clone()
+                        .map(|(id, text)| {
+                            let label = text
                                 .filter(|t| !t.trim().is_empty())
                                 .map(|t| t.chars().take(60).collect::<String>())
-                                .unwrap_or_else(|| format!("Entry #{}", e.entry.id));
-                            (e.entry.id, label)
+                                .unwrap_or_else(|| format!("Entry #{id}"));
+                            (id, label)
                         })
                         .collect();
                     (v, texts)
