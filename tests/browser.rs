@@ -202,8 +202,12 @@ impl Browser {
         e.send_keys(text).await.unwrap();
     }
 
+    /// The page's visible text; empty while a navigation replaces the page.
     async fn text(&self) -> String {
-        self.find("body").await.text().await.unwrap()
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Waits until the page says `what`.
@@ -252,6 +256,21 @@ impl Browser {
             let png = self.client.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("{step}-{}-full.png", self.who)), png).unwrap();
             self.resize((w, h)).await;
+        }
+    }
+
+    /// Accepts the confirmation app.js shows before a consequential action.
+    async fn accept_confirm(&self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.client.accept_alert().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{}: no confirmation dialog: {e}", self.who),
+            }
         }
     }
 
@@ -361,7 +380,7 @@ async fn admin_creates_a_ugc_contest_with_optional_fields(j: &mut Journey) {
 
     // Open it (app.js asks for confirmation first).
     a.click("form:has(input[name=to][value=open]) button").await;
-    a.client.accept_alert().await.unwrap();
+    a.accept_confirm().await;
     a.expect_text("is now open").await;
     let href = a
         .find("a[href^='/c/']")
