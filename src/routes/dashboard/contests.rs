@@ -154,9 +154,10 @@ struct Action {
     confirm: Option<&'static str>,
 }
 
-/// The buttons an admin gets from a status. Prize polls are not offered here
-/// yet (their pages come with the polls feature).
-fn actions_from(from: Status) -> Vec<Action> {
+/// The buttons an admin gets from a status. "Schedule" only when there is an
+/// opening time to wait for. Prize polls are not offered here yet (their pages
+/// come with the polls feature).
+fn actions_from(from: Status, has_opening_time: bool) -> Vec<Action> {
     let all = [
         Action {
             to: "scheduled",
@@ -191,6 +192,13 @@ fn actions_from(from: Status) -> Vec<Action> {
     ];
     all.into_iter()
         .filter(|a| Status::parse(a.to).is_some_and(|to| from.can_become(to)))
+        .filter(|a| a.to != "scheduled" || has_opening_time)
+        .map(|mut a| {
+            if a.to == "open" && !has_opening_time {
+                a.primary = true;
+            }
+            a
+        })
         .collect()
 }
 
@@ -316,7 +324,7 @@ async fn show(
         kind: kind_label(&contest.kind),
         badge: status_badge(status),
         schedule: schedule_text(&contest),
-        actions: actions_from(status),
+        actions: actions_from(status, contest.opens_at.is_some()),
         editable: !matches!(contest.status(), Status::Closed | Status::WinnersAnnounced),
         public: contest.status() != Status::Draft,
         eligibility: eligibility_text(&contest),
@@ -379,4 +387,35 @@ async fn transition(
         &format!("/dashboard/contests/{id}"),
         &[flash],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(from: Status, opening: bool) -> Vec<&'static str> {
+        actions_from(from, opening).iter().map(|a| a.to).collect()
+    }
+
+    #[test]
+    fn lifecycle_buttons_follow_the_domain_and_the_schedule() {
+        assert_eq!(targets(Status::Draft, true), ["scheduled", "open"]);
+        assert_eq!(targets(Status::Draft, false), ["open"]);
+        assert!(actions_from(Status::Draft, false)[0].primary);
+        assert_eq!(targets(Status::Scheduled, true), ["open", "draft"]);
+        assert_eq!(targets(Status::Open, true), ["closed"]);
+        assert_eq!(targets(Status::Closed, true), ["winners_announced"]);
+        assert!(targets(Status::WinnersAnnounced, true).is_empty());
+        // Every button asks for a transition the domain allows.
+        for from in [
+            Status::Draft,
+            Status::PrizePoll,
+            Status::Scheduled,
+            Status::Open,
+        ] {
+            for a in actions_from(from, true) {
+                assert!(from.can_become(Status::parse(a.to).unwrap()));
+            }
+        }
+    }
 }
