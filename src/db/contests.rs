@@ -152,6 +152,18 @@ pub fn list_for_admin(
     q.load(conn)
 }
 
+/// The page of the admin's most recently created contest (the dashboard's
+/// default page when none was chosen).
+pub fn latest_page_for_admin(conn: &mut PgConnection, admin_id: i64) -> QueryResult<Option<i64>> {
+    contests::table
+        .inner_join(page_admins::table.on(page_admins::page_id.eq(contests::page_id)))
+        .filter(page_admins::admin_id.eq(admin_id))
+        .order(contests::created_at.desc())
+        .select(contests::page_id)
+        .first(conn)
+        .optional()
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contest> {
     contests::table
         .find(id)

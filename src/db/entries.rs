@@ -153,6 +153,66 @@ pub fn list_for_admin(
     with_votes(conn, rows)
 }
 
+/// Entries of one of the admin's pages in a given state, oldest first (the
+/// dashboard's moderation queue spans every contest of the page).
+pub fn list_for_page(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    page_id: i64,
+    status: &str,
+    limit: i64,
+) -> QueryResult<Vec<EntryView>> {
+    let rows = entries::table
+        .inner_join(contacts::table)
+        .filter(entries::page_id.eq(page_id))
+        .filter(entries::status.eq(status.to_string()))
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(entries::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .select((Entry::as_select(), contacts::display_name))
+        .order(entries::id)
+        .limit(limit)
+        .load(conn)?;
+    with_votes(conn, rows)
+}
+
+/// The texts of some entries of the admin's (for labels next to votes).
+pub fn texts_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<String>)>> {
+    entries::table
+        .filter(entries::id.eq_any(ids))
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(entries::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .select((entries::id, entries::text))
+        .load(conn)
+}
+
+/// How many entries of a contest of the admin's are in each state.
+pub fn status_counts(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    contest_id: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    entries::table
+        .filter(entries::contest_id.eq(contest_id))
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(entries::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .group_by(entries::status)
+        .select((entries::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// Approved entries for the public gallery, most voted first.
 pub fn gallery(
     conn: &mut PgConnection,

@@ -193,3 +193,45 @@ pub fn depth(conn: &mut PgConnection) -> QueryResult<Depth> {
         dead,
     })
 }
+
+/// SQL condition: the job in the outer `jobs` row concerns a page the admin
+/// manages: a webhook event job whose event came from one of the admin's pages,
+/// or a contest job (`contest_id`) of one of their contests. Other jobs (the
+/// clock, subscription reconcile, data deletion) belong to no tenant.
+fn concerns_admin(admin_id: i64) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    // `admin_id` is an i64, formatted as digits: nothing else can reach the SQL.
+    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "(EXISTS (SELECT 1 FROM webhook_events e \
+           JOIN pages p ON p.fb_page_id = e.page_id \
+           JOIN page_admins pa ON pa.page_id = p.id \
+          WHERE pa.admin_id = {admin_id} \
+            AND e.id = (CASE WHEN jobs.payload->>'event_id' ~ '^[0-9]{{1,18}}$' \
+                        THEN (jobs.payload->>'event_id')::bigint END)) \
+         OR EXISTS (SELECT 1 FROM contests c \
+           JOIN page_admins pa ON pa.page_id = c.page_id \
+          WHERE pa.admin_id = {admin_id} \
+            AND c.id = (CASE WHEN jobs.payload->>'contest_id' ~ '^[0-9]{{1,18}}$' \
+                        THEN (jobs.payload->>'contest_id')::bigint END)))"
+    ))
+}
+
+/// Dead jobs that concern the admin's pages, newest first (see [`concerns_admin`]).
+pub fn dead_for_admin(conn: &mut PgConnection, admin_id: i64, limit: i64) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::state.eq("dead"))
+        .filter(concerns_admin(admin_id))
+        .order(jobs::updated_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// One dead job, only if it concerns the admin's pages.
+pub fn find_dead_for_admin(conn: &mut PgConnection, admin_id: i64, id: i64) -> QueryResult<Job> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::state.eq("dead"))
+        .filter(concerns_admin(admin_id))
+        .select(Job::as_select())
+        .first(conn)
+}

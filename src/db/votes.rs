@@ -174,3 +174,23 @@ pub fn merge_contacts(
         .set(votes::voter_contact_id.eq(survivor))
         .execute(conn)
 }
+
+/// Counted (not voided) votes in a contest of the admin's.
+pub fn count_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    contest_id: i64,
+) -> QueryResult<i64> {
+    use super::schema::contests;
+    votes::table
+        .inner_join(contests::table)
+        .filter(votes::contest_id.eq(contest_id))
+        .filter(votes::voided_at.is_null())
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(contests::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .count()
+        .get_result(conn)
+}

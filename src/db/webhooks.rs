@@ -161,3 +161,45 @@ pub fn recent_deliveries(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec
 pub fn count_deliveries(conn: &mut PgConnection) -> QueryResult<i64> {
     webhook_deliveries::table.count().get_result(conn)
 }
+
+/// A delivery as an admin's dashboard shows it: the summary, and how many of its
+/// events came from the admin's own pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminDelivery {
+    #[serde(flatten)]
+    pub delivery: DeliverySummary,
+    pub own_events: i64,
+}
+
+/// Recent deliveries that concern the admin: those with at least one event from
+/// a page they manage, plus unparseable ones (which name no page and carry no
+/// event, so they cannot belong to anyone else either). Newest first.
+pub fn recent_deliveries_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<AdminDelivery>> {
+    use diesel::dsl::sql;
+    // `admin_id` is an i64, formatted as digits: nothing else can reach the SQL.
+    let own = format!(
+        "(SELECT count(*) FROM webhook_events e \
+           JOIN pages p ON p.fb_page_id = e.page_id \
+           JOIN page_admins pa ON pa.page_id = p.id \
+          WHERE e.delivery_id = webhook_deliveries.id AND pa.admin_id = {admin_id})"
+    );
+    let rows: Vec<(DeliverySummary, i64)> = webhook_deliveries::table
+        .filter(sql::<diesel::sql_types::Bool>(&format!(
+            "(webhook_deliveries.parse_status <> 'parsed' OR {own} > 0)"
+        )))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit)
+        .select((DeliverySummary::as_select(), sql::<BigInt>(&own)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(delivery, own_events)| AdminDelivery {
+            delivery,
+            own_events,
+        })
+        .collect())
+}

@@ -122,3 +122,37 @@ pub fn vote(conn: &mut PgConnection, r: VoteRequest<'_>) -> Result<VoteOutcome, 
     crate::jobs::handlers::segments_refresh::queue(conn)?;
     Ok(VoteOutcome::Counted(vote_id))
 }
+
+/// Voids a vote of a contest the admin manages, with a reason (1 to 500
+/// characters) kept with the vote and in the audit log. Voided votes stop counting.
+pub fn void(
+    conn: &mut PgConnection,
+    admin: i64,
+    vote_id: i64,
+    reason: &str,
+) -> Result<votes::Vote, AppError> {
+    let reason = crate::domain::input::text("reason", reason, 1, 500)?;
+    let (vote, page_id) = votes::void(conn, admin, vote_id, &reason)?;
+    // The author's vote_received points for it are taken back.
+    let contest = crate::db::contests::find(conn, vote.contest_id)?;
+    crate::domain::points::reverse(
+        conn,
+        &contest,
+        &format!("vote:{vote_id}"),
+        &format!("vote voided: {reason}"),
+        Some(admin),
+        chrono::Utc::now(),
+    )?;
+    crate::db::audit::record(
+        conn,
+        crate::db::audit::Audit {
+            page_id: Some(page_id),
+            admin_id: Some(admin),
+            action: "vote.voided",
+            subject_type: "vote",
+            subject_id: Some(vote_id),
+            details: json!({"reason": reason, "entry_id": vote.entry_id}),
+        },
+    )?;
+    Ok(vote)
+}

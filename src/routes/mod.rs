@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+pub mod dashboard;
 pub mod facebook_callbacks;
 pub mod fan;
 pub mod fan_auth;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     fan_auth::configure(cfg);
     fan::configure(cfg);
     api::configure(cfg);
+    dashboard::configure(cfg);
     assets::configure(cfg);
     openapi::configure(cfg);
     styleguide::configure(cfg);

@@ -11,11 +11,15 @@
 pub enum Section {
     Contests,
     Moderation,
+    Votes,
+    Pages,
+    Webhooks,
+    // Sections whose pages are still being built. They get a [`NAV`] entry the
+    // day their routes exist; until then nothing links to them.
     Contacts,
     Segments,
     Trends,
     Exports,
-    Webhooks,
 }
 
 pub struct NavLink {
@@ -24,8 +28,9 @@ pub struct NavLink {
     pub href: &'static str,
 }
 
-/// The sidebar, in order. Features mount their pages at these paths.
-pub const NAV: [NavLink; 7] = [
+/// The sidebar, in order: only sections whose pages exist. To add one, mount its
+/// routes under `/dashboard/...` and append a link here.
+pub const NAV: &[NavLink] = &[
     NavLink {
         section: Section::Contests,
         label: "Contests",
@@ -37,24 +42,14 @@ pub const NAV: [NavLink; 7] = [
         href: "/dashboard/moderation",
     },
     NavLink {
-        section: Section::Contacts,
-        label: "Contacts",
-        href: "/dashboard/contacts",
+        section: Section::Votes,
+        label: "Vote review",
+        href: "/dashboard/votes",
     },
     NavLink {
-        section: Section::Segments,
-        label: "Segments",
-        href: "/dashboard/segments",
-    },
-    NavLink {
-        section: Section::Trends,
-        label: "Trends",
-        href: "/dashboard/trends",
-    },
-    NavLink {
-        section: Section::Exports,
-        label: "Exports",
-        href: "/dashboard/exports",
+        section: Section::Pages,
+        label: "Pages",
+        href: "/dashboard/pages",
     },
     NavLink {
         section: Section::Webhooks,
@@ -138,6 +133,8 @@ pub struct DashboardLayout {
     pub pages: Vec<PageChoice>,
     pub current_page_id: Option<String>,
     pub flashes: Vec<Flash>,
+    /// The session's CSRF token; when set, the top bar has a sign-out button.
+    pub csrf_token: Option<String>,
 }
 
 impl DashboardLayout {
@@ -149,10 +146,21 @@ impl DashboardLayout {
             pages: Vec::new(),
             current_page_id: None,
             flashes: Vec::new(),
+            csrf_token: None,
         }
     }
     pub fn nav(&self) -> &'static [NavLink] {
-        &NAV
+        NAV
+    }
+    /// The sidebar is for signed-in admins only (the sign-in page has none).
+    pub fn signed_in(&self) -> bool {
+        self.admin_name.is_some()
+    }
+    /// Where switching pages returns to: the current section's list.
+    pub fn active_href(&self) -> Option<&'static str> {
+        NAV.iter()
+            .find(|l| Some(l.section) == self.active)
+            .map(|l| l.href)
     }
     pub fn is_active(&self, link: &NavLink) -> bool {
         self.active == Some(link.section)

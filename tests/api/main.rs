@@ -6,6 +6,7 @@ mod callbacks;
 mod comment_to_enter;
 mod contests;
 mod crm;
+mod dashboard;
 mod draws;
 mod engage;
 mod fan;

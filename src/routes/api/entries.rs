@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::admin::AdminAuth;
-use crate::db::audit::{self, Audit};
 use crate::db::{contests, entries};
+use crate::domain::moderation::{apply, STATES};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -32,8 +32,6 @@ struct ListQuery {
 fn default_limit() -> i64 {
     50
 }
-
-const STATES: &[&str] = &["pending", "approved", "rejected", "disqualified"];
 
 async fn list(
     auth: AdminAuth,
@@ -89,64 +87,6 @@ pub struct Moderation {
     pub reason: Option<String>,
     #[serde(default)]
     pub entry_ids: Vec<i64>,
-}
-
-/// Moderates entries of one contest; returns the changed entries. Rejecting or
-/// disqualifying needs a reason, kept with the entry and in the audit log.
-pub fn apply(
-    conn: &mut diesel::PgConnection,
-    admin: i64,
-    contest_id: Option<i64>,
-    ids: &[i64],
-    status: &str,
-    reason: Option<&str>,
-) -> Result<Vec<entries::Entry>, AppError> {
-    if !STATES.contains(&status) {
-        return Err(AppError::invalid(
-            "invalid_status",
-            format!("status must be one of {}", STATES.join(", ")),
-        ));
-    }
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if matches!(status, "rejected" | "disqualified") && reason.is_none() {
-        return Err(AppError::invalid(
-            "reason_required",
-            "rejecting or disqualifying needs a reason",
-        ));
-    }
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(AppError::invalid(
-            "invalid_selection",
-            "choose 1..=500 entries",
-        ));
-    }
-    if let Some(c) = contest_id {
-        contests::find_for_admin(conn, admin, c)?;
-    }
-    // Every id must be the admin's (and in the contest, for bulk): no partial writes.
-    for id in ids {
-        let e = entries::find_for_admin(conn, admin, *id)?;
-        if contest_id.is_some_and(|c| c != e.contest_id) {
-            return Err(AppError::not_found("entry not found in this contest"));
-        }
-    }
-    let changed = entries::moderate(conn, admin, ids, status, reason)?;
-    // A rejected or disqualified entry can no longer win: its prize slot passes on.
-    crate::domain::winners::exclude_entries(conn, &changed, Some(admin))?;
-    for e in &changed {
-        audit::record(
-            conn,
-            Audit {
-                page_id: Some(e.page_id),
-                admin_id: Some(admin),
-                action: "entry.moderated",
-                subject_type: "entry",
-                subject_id: Some(e.id),
-                details: json!({"status": status, "reason": reason}),
-            },
-        )?;
-    }
-    Ok(changed)
 }
 
 async fn one(

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::admin::AdminAuth;
-use crate::db::audit::{self, Audit};
 use crate::db::{contests, votes};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -60,35 +59,11 @@ async fn void(
     body: web::Json<VoidInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
-    let reason = crate::routes::api::input::text("reason", &body.reason, 1, 500)?;
     let (admin, id) = (auth.admin_id, path.into_inner());
+    let reason = body.into_inner().reason;
     let vote = state
         .db
-        .transaction(move |c| {
-            let (vote, page_id) = votes::void(c, admin, id, &reason)?;
-            // The author's vote_received points for it are taken back.
-            let contest = contests::find(c, vote.contest_id)?;
-            crate::domain::points::reverse(
-                c,
-                &contest,
-                &format!("vote:{id}"),
-                &format!("vote voided: {reason}"),
-                Some(admin),
-                chrono::Utc::now(),
-            )?;
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(page_id),
-                    admin_id: Some(admin),
-                    action: "vote.voided",
-                    subject_type: "vote",
-                    subject_id: Some(id),
-                    details: json!({"reason": reason, "entry_id": vote.entry_id}),
-                },
-            )?;
-            Ok(vote)
-        })
+        .transaction(move |c| crate::domain::voting::void(c, admin, id, &reason))
         .await?;
     Ok(HttpResponse::Ok().json(vote))
 }
