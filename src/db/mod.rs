@@ -15,6 +15,7 @@ pub mod contests;
 pub mod crm;
 pub mod deletion_requests;
 pub mod draws;
+pub mod email;
 pub mod entries;
 pub mod fan_tokens;
 pub mod jobs;

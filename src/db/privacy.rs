@@ -77,6 +77,8 @@ pub const ERASERS: &[(&str, Eraser)] = &[
     ("poll_suggestions", erase_poll_suggestions),
     ("poll_votes", erase_poll_vote_signals),
     ("visitors", erase_visitors),
+    ("email_confirmations", erase_email_confirmations),
+    ("email_outbox", erase_email_outbox),
     ("contact_identities", erase_identities),
     ("contacts", erase_contacts),
 ];
@@ -238,4 +240,16 @@ fn erase_poll_suggestions(conn: &mut PgConnection, s: &Subject) -> QueryResult<u
 
 fn erase_poll_vote_signals(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
     super::polls::erase_vote_signals(conn, &s.contact_ids)
+}
+
+fn erase_email_confirmations(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM email_confirmations WHERE email = ANY($1)")
+        .bind::<Array<Text>, _>(&s.emails)
+        .execute(conn)
+}
+
+fn erase_email_outbox(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM email_outbox WHERE to_address = ANY($1)")
+        .bind::<Array<Text>, _>(&s.emails)
+        .execute(conn)
 }

@@ -902,3 +902,109 @@ async fn entering_and_voting_are_rate_limited_per_ip() {
     }
     assert_eq!(statuses, vec![201, 201, 429]);
 }
+
+#[tokio::test]
+async fn a_fan_without_facebook_votes_after_confirming_an_email_once() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, json!({"auto_approve": true})).await;
+    let s = slug(&c);
+    let author = browser();
+    let csrf = fan_page(&app, &author, &s).await;
+    let (_, body) = enter(
+        &app,
+        &author,
+        &s,
+        &csrf,
+        &[
+            ("email", "author@fan.io"),
+            ("text", "idea"),
+            ("accept_rules", "on"),
+        ],
+        true,
+    )
+    .await;
+    let entry_id = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
+        .as_i64()
+        .unwrap();
+
+    let voter = browser();
+    let vcsrf = fan_page(&app, &voter, &s).await;
+    let page = voter
+        .get(app.url(&format!("/c/{s}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Vote without Facebook"));
+    let r = voter
+        .post(app.url(&format!("/c/{s}/verify-email")))
+        .form(&[("csrf_token", vcsrf.as_str()), ("email", "not-an-email")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = voter
+        .post(app.url(&format!("/c/{s}/verify-email")))
+        .form(&[("csrf_token", vcsrf.as_str()), ("email", "Voter@Fan.io")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Check your inbox"));
+    app.eventually(
+        "the confirmation email was delivered to the sandbox mailbox",
+        |c| {
+            count(
+                c,
+                "email_outbox WHERE delivered_via = 'sandbox' AND to_address = 'voter@fan.io'",
+            ) == 1
+        },
+    )
+    .await;
+    let mail: Value = app
+        .client
+        .get(app.url("/sandbox/mailbox"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = mail["data"][0]["body"].as_str().unwrap();
+    let link = body
+        .lines()
+        .find(|l| l.contains("/confirm?token="))
+        .unwrap()
+        .trim()
+        .to_string();
+    let r = voter.get(&link).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("?confirmed=1"));
+    // The link works once.
+    assert_eq!(browser().get(&link).send().await.unwrap().status(), 422);
+    let vcsrf = fan_page(&app, &voter, &s).await;
+    let r = voter
+        .post(app.url(&format!("/c/{s}/vote/{entry_id}")))
+        .header("accept", "application/json")
+        .form(&[("csrf_token", vcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "counted");
+    assert_eq!(
+        app.query(|c| count(
+            c,
+            "votes v JOIN contacts c ON c.id = v.voter_contact_id WHERE c.email = 'voter@fan.io'"
+        ))
+        .await,
+        1
+    );
+}

@@ -127,7 +127,7 @@ pub use display::{
     InputType,
 };
 pub use errors::{entry_rejected, schema_rejected, ErrorCode, FieldError};
-pub use rules::age_on;
+pub use rules::{age_on, parse_email};
 pub use schema::{
     FormSchema, MarketingConsent, Question, QuestionKind, Requirement, SchemaIssue, StandardField,
     StandardFields, Visibility, DEFAULT_TEXT_MAX_LENGTH, MAX_QUESTIONS,

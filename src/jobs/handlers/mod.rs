@@ -7,6 +7,7 @@ pub mod process_event;
 pub mod reach_refresh;
 pub mod reconcile_subscriptions;
 pub mod segments_refresh;
+pub mod send_email;
 
 use super::Registry;
 
@@ -19,4 +20,5 @@ pub fn register_all(registry: &mut Registry) {
     registry.register(backfill_comments::BackfillComments);
     registry.register(segments_refresh::SegmentsRefresh);
     registry.register(reach_refresh::ReachRefresh);
+    registry.register(send_email::SendEmail);
 }

@@ -27,6 +27,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/flush", web::post().to(flush))
             .route("/state", web::get().to(world)),
     );
+    cfg.route("/mailbox", web::get().to(mailbox));
+}
+
+#[derive(askama::Template)]
+#[template(path = "sandbox/mailbox.html")]
+struct Mailbox {
+    emails: Vec<crate::db::email::Email>,
+}
+
+/// Emails "delivered" in sandbox mode: HTML, or JSON for scripts and tests.
+async fn mailbox(
+    req: actix_web::HttpRequest,
+    state: web::Data<SandboxState>,
+) -> Result<HttpResponse, AppError> {
+    use askama::Template;
+    let emails = state
+        .db
+        .run(|c| Ok(crate::db::email::sandbox_mailbox(c, 100)?))
+        .await?;
+    let wants_json = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(HttpResponse::Ok().json(json!({ "data": emails })));
+    }
+    let html = Mailbox { emails }.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 async fn get_faults(state: web::Data<SandboxState>) -> HttpResponse {

@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod draw;
+pub mod email;
 pub mod engagement;
 pub mod enter;
 pub mod error;
@@ -37,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(poll::vote),
         )
         .route("/r/{code}", web::get().to(referral::follow))
+        .route("/c/{slug}/verify-email", web::post().to(email::request))
+        .route("/c/{slug}/confirm", web::get().to(email::confirm))
         .route("/privacy", web::get().to(page::privacy))
         .route("/my-data", web::get().to(my_data::get));
 }

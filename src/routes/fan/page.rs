@@ -363,6 +363,12 @@ fn flashes_from_query(q: &HashMap<String, String>) -> Vec<Flash> {
             "Select your invite link below and copy it.",
         ));
     }
+    if q.contains_key("confirmed") {
+        f.push(Flash::new(
+            FlashKind::Success,
+            "Your email is confirmed. You can vote now.",
+        ));
+    }
     if q.contains_key("already_voted") {
         f.push(Flash::new(
             FlashKind::Info,
