@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod export;
+mod rotate_keys;
 mod segments;
 mod sentiment;
 mod simulate;
@@ -87,6 +88,9 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Re-seal every encrypted token and draw seed with the current secret key
+    /// (after a key rotation; see README "Rotating the secret key").
+    RotateKeys,
     /// Segment maintenance.
     Segments {
         #[command(subcommand)]
@@ -128,6 +132,9 @@ pub fn run() -> anyhow::Result<()> {
             Command::Worker { concurrency } => worker(settings, concurrency).await,
             Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
             Command::Sentiment => sentiment::run(),
+            Command::RotateKeys => {
+                tokio::task::spawn_blocking(move || rotate_keys::run(&settings)).await?
+            }
             Command::Simulate {
                 url,
                 campaigners,

@@ -28,6 +28,7 @@ pub mod polls;
 pub mod privacy;
 pub mod rate_limits;
 pub mod referrals;
+pub mod rotation;
 pub mod schema;
 pub mod segments;
 pub mod tokens;

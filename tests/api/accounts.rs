@@ -803,3 +803,49 @@ async fn the_daily_reconcile_resubscribes_pages_that_lost_their_subscription() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn key_rotation_reseals_every_token_with_the_new_key() {
+    use fanfare::crypto::tokens::TokenCipher;
+    let app = spawn_app().await;
+    admin_token(&app, ADMIN_ALEX).await;
+    let old = app.settings.security.clone();
+    let mut rotated = old.clone();
+    rotated.secret_key =
+        fanfare::config::Secret::new("a-brand-new-master-key-for-rotation-tests-0123");
+    rotated.previous_secret_keys = vec![old.secret_key.clone()];
+    let new_only = {
+        let mut s = rotated.clone();
+        s.previous_secret_keys.clear();
+        TokenCipher::new(&s)
+    };
+    let cipher = TokenCipher::new(&rotated);
+    let report = app
+        .query(move |c| fanfare::db::rotation::reseal_all(c, &cipher).unwrap())
+        .await;
+    let resealed: usize = report.iter().map(|r| r.resealed).sum();
+    assert_eq!(
+        resealed, 3,
+        "the admin's user token and two page tokens: {report:?}"
+    );
+    assert!(report.iter().all(|r| r.unreadable == 0));
+    // Everything now opens with the new key alone.
+    let blobs: Vec<(String, Vec<u8>)> = app
+        .query(|c| {
+            use fanfare::db::schema::pages::dsl::*;
+            pages
+                .select((fb_page_id, page_token_enc.assume_not_null()))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    for (page, blob) in blobs {
+        assert!(new_only.decrypt(&blob, &format!("page:{page}")).is_ok());
+    }
+    // A second run has nothing left to do.
+    let cipher = TokenCipher::new(&rotated);
+    let again = app
+        .query(move |c| fanfare::db::rotation::reseal_all(c, &cipher).unwrap())
+        .await;
+    assert_eq!(again.iter().map(|r| r.resealed).sum::<usize>(), 0);
+}
