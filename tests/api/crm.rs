@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 use crate::accounts::browser;
 use crate::helpers::{count, spawn_app, TestApp};
-use crate::support::{api, enter, fan_logged_in, fan_page, installed, open_contest};
+use crate::support::{
+    api, enter, entry_id, fan_logged_in, fan_page, installed, open_contest, vote_as,
+};
 
 fn fan(n: u64) -> String {
     (FIRST_FAN + n).to_string()
@@ -195,20 +197,9 @@ async fn personas_classify_constructed_fans() {
         true,
     )
     .await;
-    let entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
-        .as_i64()
-        .unwrap();
+    let entry = entry_id(&body);
     for v in 11..14 {
-        let voter = fan_logged_in(&app, &fan(v), &slug).await;
-        let vcsrf = fan_page(&app, &voter, &slug).await;
-        let r = voter
-            .post(app.url(&format!("/c/{slug}/vote/{entry}")))
-            .header("accept", "application/json")
-            .form(&[("csrf_token", vcsrf)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(vote_as(&app, &fan(v), &slug, entry).await.0, 200);
     }
     // Side-liners: one comments on the page without entering, one views through the tab.
     sandbox(
@@ -429,20 +420,10 @@ async fn trends_count_constructed_activity() {
             true,
         )
         .await;
-        entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
-            .as_i64()
-            .unwrap();
+        entry = entry_id(&body);
     }
     for v in 40..42 {
-        let voter = fan_logged_in(&app, &fan(v), &slug).await;
-        let vcsrf = fan_page(&app, &voter, &slug).await;
-        voter
-            .post(app.url(&format!("/c/{slug}/vote/{entry}")))
-            .header("accept", "application/json")
-            .form(&[("csrf_token", vcsrf)])
-            .send()
-            .await
-            .unwrap();
+        assert_eq!(vote_as(&app, &fan(v), &slug, entry).await.0, 200);
     }
     let (st, t) = api(
         &app,
@@ -703,17 +684,8 @@ async fn a_deletion_leaves_no_personal_data_in_any_table_but_keeps_anonymous_tot
     )
     .await;
     assert_eq!(st, 201);
-    let entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
-        .as_i64()
-        .unwrap();
-    let voter = fan_logged_in(&app, &fan(46), &slug).await;
-    let vcsrf = fan_page(&app, &voter, &slug).await;
-    voter
-        .post(app.url(&format!("/c/{slug}/vote/{entry}")))
-        .form(&[("csrf_token", vcsrf)])
-        .send()
-        .await
-        .unwrap();
+    let entry = entry_id(&body);
+    assert_eq!(vote_as(&app, &fan(46), &slug, entry).await.0, 200);
     sandbox(&app, "comments", json!({"post_id": format!("{BRAND_PAGE}_557"), "user_id": who, "message": "quokka comment words"})).await;
     settled(&app).await;
     // Their own data first (data rights).

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::accounts::{admin_token, browser};
 use crate::helpers::{count, spawn_app, spawn_app_with, Spawn};
-use crate::support::{api, csrf_of, enter, fan_logged_in, fan_page, installed, open_contest};
+use crate::support::{
+    api, csrf_of, enter, entry_id, fan_logged_in, fan_page, installed, open_contest,
+};
 
 fn slug(c: &Value) -> String {
     c["slug"].as_str().unwrap().to_string()
@@ -715,9 +717,7 @@ async fn voting_needs_a_fan_login_counts_once_and_records_fraud_signals() {
         true,
     )
     .await;
-    let entry_id = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
-        .as_i64()
-        .unwrap();
+    let entry_id = entry_id(&body);
 
     // Anonymous: asked to log in.
     let r = author
@@ -924,9 +924,7 @@ async fn a_fan_without_facebook_votes_after_confirming_an_email_once() {
         true,
     )
     .await;
-    let entry_id = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
-        .as_i64()
-        .unwrap();
+    let entry_id = entry_id(&body);
 
     let voter = browser();
     let vcsrf = fan_page(&app, &voter, &s).await;

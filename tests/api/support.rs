@@ -133,3 +133,35 @@ pub async fn enter(
     let r = req.send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+/// A fan logs in with Facebook and votes for an entry (JSON answer).
+pub async fn vote_as(app: &TestApp, fan_id: &str, slug: &str, entry: i64) -> (u16, Value) {
+    let voter = fan_logged_in(app, fan_id, slug).await;
+    let csrf = fan_page(app, &voter, slug).await;
+    vote(app, &voter, slug, &csrf, entry).await
+}
+
+/// An existing browser votes for an entry (JSON answer).
+pub async fn vote(
+    app: &TestApp,
+    b: &reqwest::Client,
+    slug: &str,
+    csrf: &str,
+    entry: i64,
+) -> (u16, Value) {
+    let r = b
+        .post(app.url(&format!("/c/{slug}/vote/{entry}")))
+        .header("accept", "application/json")
+        .form(&[("csrf_token", csrf)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// The entry id from a JSON entry answer.
+pub fn entry_id(body: &str) -> i64 {
+    serde_json::from_str::<Value>(body).unwrap()["entry"]["id"]
+        .as_i64()
+        .unwrap()
+}
