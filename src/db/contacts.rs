@@ -100,6 +100,8 @@ pub const MERGERS: &[(&str, Merger)] = &[
     // Awards before balances: moving the awards empties the merged balances.
     ("point_awards", super::points::merge_awards),
     ("point_balances", super::points::merge_balances),
+    // After the awards moved: entries disqualified as duplicates give back their points.
+    ("entry_points", super::points::settle_merged_entries),
     ("draw_picks", merge_simple::<3>),
     ("poll_suggestions", super::polls::merge_suggestions),
     ("poll_votes", super::polls::merge_votes),

@@ -283,13 +283,17 @@ pub fn update_comment_entry(
 ) -> QueryResult<usize> {
     let target = entries::table.filter(entries::comment_id.eq(comment_id));
     if removed {
-        diesel::update(target)
+        let ids: Vec<i64> = diesel::update(target)
             .set((
                 entries::status.eq("disqualified"),
                 entries::status_reason.eq("the comment was removed"),
                 entries::updated_at.eq(diesel::dsl::now),
             ))
-            .execute(conn)
+            .returning(entries::id)
+            .get_results(conn)?;
+        // A removed comment is no entry: what it earned is taken back.
+        super::points::settle_entries(conn, &ids, None)?;
+        Ok(ids.len())
     } else {
         diesel::update(target)
             .set((

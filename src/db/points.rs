@@ -210,3 +210,69 @@ pub fn erase_notes(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<
     .bind::<Array<BigInt>, _>(contact_ids)
     .execute(conn)
 }
+
+/// Settles what entries earned with their moderation state. A rejected or
+/// disqualified entry is worth nothing: the points it brought (its `entry` and
+/// `bonus` awards, the `vote_received` awards of votes for it, the referral
+/// conversion it triggered, net of earlier reversals) are taken back with one
+/// correcting `admin_adjustment` row per contact. Restoring the entry gives them
+/// back the same way. Append-only and idempotent: a second call finds nothing
+/// to correct. Keys: `moderation:<entry>:<n>:<contact>`, `n` counting the
+/// entry's settlements. Lives in SQL so contact merges (db layer) can call it.
+pub fn settle_entries(
+    conn: &mut PgConnection,
+    entry_ids: &[i64],
+    admin_id: Option<i64>,
+) -> QueryResult<usize> {
+    if entry_ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "INSERT INTO point_awards (contest_id, contact_id, reason, points, source_key, award_day, note, admin_id) \
+         SELECT e.contest_id, s.contact_id, 'admin_adjustment', s.delta::int4, \
+                'moderation:' || e.id || ':' || s.seq || ':' || s.contact_id, \
+                (now() AT TIME ZONE 'UTC')::date, \
+                CASE WHEN s.delta < 0 THEN 'taken back: entry ' || e.id || ' was ' || e.status \
+                     ELSE 'given back: entry ' || e.id || ' was restored' END, \
+                $2 \
+         FROM entries e \
+         CROSS JOIN LATERAL ( \
+           SELECT a.contact_id, \
+                  CASE WHEN e.status IN ('rejected', 'disqualified') THEN 0 \
+                       ELSE COALESCE(SUM(a.points) FILTER (WHERE a.source_key NOT LIKE 'moderation:%'), 0) END \
+                  - SUM(a.points) AS delta, \
+                  (SELECT count(*) FROM point_awards m WHERE m.contest_id = e.contest_id \
+                     AND m.source_key LIKE 'moderation:' || e.id || ':%') + 1 AS seq \
+           FROM point_awards a \
+           WHERE a.contest_id = e.contest_id AND ( \
+                a.source_key IN ('entry:' || e.id, 'reversal:entry:' || e.id) \
+             OR a.source_key LIKE 'bonus:' || e.id || ':%' \
+             OR a.source_key LIKE 'reversal:bonus:' || e.id || ':%' \
+             OR a.source_key LIKE 'moderation:' || e.id || ':%' \
+             OR a.source_key IN (SELECT p.prefix || 'vote:' || v.id FROM votes v \
+                  CROSS JOIN (VALUES (''), ('reversal:')) p(prefix) WHERE v.entry_id = e.id) \
+             OR a.source_key IN (SELECT p.prefix || 'referral:' || r.id FROM referrals r \
+                  CROSS JOIN (VALUES (''), ('reversal:')) p(prefix) WHERE r.entry_id = e.id)) \
+           GROUP BY a.contact_id \
+         ) s \
+         WHERE e.id = ANY($1) AND s.delta <> 0 \
+         ON CONFLICT (contest_id, source_key) DO NOTHING",
+    )
+    .bind::<Array<BigInt>, _>(entry_ids)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(admin_id)
+    .execute(conn)
+}
+
+/// Contact merges: the survivor's entries (now including the merged ones, some
+/// disqualified as duplicates) are settled with [`settle_entries`].
+pub fn settle_merged_entries(
+    conn: &mut PgConnection,
+    survivor: i64,
+    _others: &[i64],
+) -> QueryResult<usize> {
+    let ids: Vec<i64> = super::schema::entries::table
+        .filter(super::schema::entries::contact_id.eq(survivor))
+        .select(super::schema::entries::id)
+        .load(conn)?;
+    settle_entries(conn, &ids, None)
+}

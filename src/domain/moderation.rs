@@ -59,6 +59,8 @@ pub fn apply(
         }
     }
     let changed = entries::moderate(conn, admin, ids, status, reason)?;
+    // Points follow: a rejected entry's points are taken back, a restored one's return.
+    crate::db::points::settle_entries(conn, ids, Some(admin))?;
     // A rejected or disqualified entry can no longer win: its prize slot passes on.
     crate::domain::winners::exclude_entries(conn, &changed, Some(admin))?;
     for e in &changed {

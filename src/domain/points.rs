@@ -35,6 +35,13 @@
 //! are serialised by a transaction-scoped advisory lock, so caps hold under
 //! concurrent awards too.
 //!
+//! **Moderation.** Points follow the entry that earned them: rejecting or
+//! disqualifying an entry (or removing the comment behind a comment entry, or a
+//! contact merge that finds a duplicate entry) takes back its `entry` and
+//! `bonus_question` points, the `vote_received` points of votes for it and the
+//! referral conversion it paid; restoring it gives them back. Each settlement is
+//! a correcting `admin_adjustment` row (`db::points::settle_entries`).
+//!
 //! **Bonus entries.** When a contest sets `points_per_bonus_entry = N`, a contact
 //! with balance `B` gets `floor(B / N)` extra chances in a random draw (see
 //! `domain::winners`).

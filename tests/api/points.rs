@@ -480,3 +480,103 @@ async fn every_reason_pays_by_the_rules_and_leaderboards_break_ties_deterministi
     assert!(html.contains("Top campaigners"));
     app.query(assert_ledger_consistent).await;
 }
+
+/// Two people's balances in one contest.
+async fn balances(app: &crate::helpers::TestApp, cid: i64, [a, b]: [i64; 2]) -> (i64, i64) {
+    app.query(move |c| (balance(c, cid, a), balance(c, cid, b)))
+        .await
+}
+
+/// Moderates one entry through the API.
+async fn moderate(app: &crate::helpers::TestApp, token: &str, entry: i64, status: &str) -> Value {
+    let (st, body) = api(
+        app,
+        token,
+        "POST",
+        &format!("/api/v1/entries/{entry}/moderation"),
+        Some(json!({"status": status, "reason": "fake account"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn rejected_entries_give_back_what_they_earned_and_restored_ones_get_it_again() {
+    let app = app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true,
+        "form_schema": {"fields": {"email": "required"},
+            "questions": [{"id": "capital", "label": "Capital of France?", "kind": "text"}]},
+        "point_rules": {
+            "entry": {"points": 10},
+            "vote_received": {"points": 2},
+            "referral_conversion": {"points": 25},
+            "bonus_question": {"points": 5, "questions": {"capital": "Paris"}}
+        }}),
+    )
+    .await;
+    let (s, cid) = (slug(&c), id(&c));
+    let (_, ana_entry) = entrant(&app, &s, "ana@fan.io", &[]).await;
+    let ana = app.query(move |c| contact_of_entry(c, ana_entry)).await;
+    let code = app.query(move |c| code_of(c, ana)).await;
+    // Ben follows Ana's link and enters with the right bonus answer; a fan votes for him.
+    let ben_browser = browser();
+    click(&app, &ben_browser, &code).await;
+    let ben_entry = crate::engage::enter_as(
+        &app,
+        &ben_browser,
+        &s,
+        "ben@fan.io",
+        &[("q_capital", "Paris")],
+    )
+    .await;
+    let ben = app.query(move |c| contact_of_entry(c, ben_entry)).await;
+    let (st, _) = crate::support::vote_as(&app, &(FIRST_FAN + 3).to_string(), &s, ben_entry).await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        balances(&app, cid, [ana, ben]).await,
+        (10 + 25, 10 + 5 + 2),
+        "before moderation"
+    );
+
+    // Disqualified: Ben's entry, bonus and vote points go, and so does the
+    // referral conversion Ana earned through him. Repeating changes nothing.
+    moderate(&app, &inst.token, ben_entry, "disqualified").await;
+    assert_eq!(balances(&app, cid, [ana, ben]).await, (10, 0));
+    moderate(&app, &inst.token, ben_entry, "disqualified").await;
+    moderate(&app, &inst.token, ben_entry, "rejected").await;
+    assert_eq!(
+        balances(&app, cid, [ana, ben]).await,
+        (10, 0),
+        "settling twice takes nothing more"
+    );
+    // Restored: everything comes back; rejected again: gone again.
+    moderate(&app, &inst.token, ben_entry, "approved").await;
+    assert_eq!(balances(&app, cid, [ana, ben]).await, (35, 17));
+    moderate(&app, &inst.token, ben_entry, "rejected").await;
+    assert_eq!(balances(&app, cid, [ana, ben]).await, (10, 0));
+    // Every change is a correcting ledger row, never an edit: 3 settlements x 2 people.
+    assert_eq!(
+        app.query(|c| count(
+            c,
+            "point_awards WHERE reason = 'admin_adjustment' AND source_key LIKE 'moderation:%'"
+        ))
+        .await,
+        6
+    );
+    // Ana's own entry was never touched.
+    let (_, me) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/entries/{ana_entry}"),
+        None,
+    )
+    .await;
+    assert_eq!(me["status"], "approved", "{me}");
+    app.query(assert_ledger_consistent).await;
+}
