@@ -195,10 +195,13 @@ fn resolve_once(
     ids.sort_unstable();
     if !ids.is_empty() {
         // Lock the matched contacts; one merged away meanwhile means start over.
+        // NO KEY UPDATE, not UPDATE: foreign-key checks of other writers (a
+        // segment refresh adding memberships) take KEY SHARE, which this must
+        // not block, or the two deadlock over contact_metrics.
         let locked: Vec<i64> = contacts::table
             .filter(contacts::id.eq_any(&ids))
             .order(contacts::id)
-            .for_update()
+            .for_no_key_update()
             .select(contacts::id)
             .load(conn)?;
         if locked.len() != ids.len() {

@@ -246,6 +246,15 @@ pub fn of_contact(
         .load(conn)
 }
 
+/// Every entry of these contacts, in any contest.
+pub fn of_contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::contact_id.eq_any(contact_ids))
+        .order(entries::id)
+        .select(Entry::as_select())
+        .load(conn)
+}
+
 /// Sets the moderation state of entries the admin may moderate; returns them.
 pub fn moderate(
     conn: &mut PgConnection,

@@ -18,13 +18,17 @@ pub fn erase_subject(
     conn: &mut PgConnection,
     asid: &str,
     uploads_dir: Option<std::path::PathBuf>,
-) -> diesel::QueryResult<Value> {
+) -> Result<Value, crate::error::AppError> {
     let subject = privacy::resolve_subject(conn, asid, uploads_dir)?;
     let mut report = Map::new();
     for (table, eraser) in privacy::ERASERS {
         let n = eraser(conn, &subject)?;
         report.insert((*table).to_string(), Value::from(n));
     }
+    // The erased entries are disqualified: one that had won is declined and its
+    // prize passes to the next alternate, as for any excluded entry.
+    let erased = crate::db::entries::of_contacts(conn, &subject.contact_ids)?;
+    crate::domain::winners::exclude_entries(conn, &erased, None)?;
     Ok(Value::Object(report))
 }
 

@@ -60,6 +60,18 @@ impl From<diesel::result::Error> for JobError {
     }
 }
 
+/// Domain errors in a job: a server-side failure (database, pool) may pass on a
+/// retry; a refusal (4xx) will not, so it goes straight to the dead letters.
+impl From<crate::error::AppError> for JobError {
+    fn from(err: crate::error::AppError) -> Self {
+        if err.status().is_server_error() {
+            JobError::retry(err.to_string())
+        } else {
+            JobError::permanent(err.to_string())
+        }
+    }
+}
+
 impl From<anyhow::Error> for JobError {
     fn from(err: anyhow::Error) -> Self {
         JobError::retry(format!("{err:#}"))

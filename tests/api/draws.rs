@@ -629,3 +629,81 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
         (409, Some("already_drawn"))
     );
 }
+
+#[tokio::test]
+async fn an_erased_winner_is_declined_and_the_prize_passes_to_the_next_alternate() {
+    let app = app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, json!({"auto_approve": true})).await;
+    let (s, cid) = (slug(&c), id(&c));
+    // Three fans enter with Facebook Login, so each has an app-scoped id.
+    let mut fan_of_entry = std::collections::HashMap::new();
+    for k in 0..3u64 {
+        let fan_id = (FIRST_FAN + 20 + k).to_string();
+        let b = fan_logged_in(&app, &fan_id, &s).await;
+        let csrf = fan_page(&app, &b, &s).await;
+        let email = format!("erase{k}@fan.io");
+        let (st, body) = crate::support::enter(
+            &app,
+            &b,
+            &s,
+            &csrf,
+            &[
+                ("email", email.as_str()),
+                ("text", "x"),
+                ("accept_rules", "on"),
+            ],
+            true,
+        )
+        .await;
+        assert_eq!(st, 201, "{body}");
+        let entry = serde_json::from_str::<Value>(&body).unwrap()["entry"]["id"]
+            .as_i64()
+            .unwrap();
+        fan_of_entry.insert(entry, fan_id);
+    }
+    transition(&app, &inst, cid, "closed").await;
+    let (st, drawn) = run_draw(
+        &app,
+        &inst,
+        cid,
+        json!({"method": "random", "winners": 1, "alternates": 2}),
+    )
+    .await;
+    assert_eq!(st, 201, "{drawn}");
+    let winner = drawn["picks"][0]["entry_id"].as_i64().unwrap();
+    let next = drawn["picks"][1]["entry_id"].as_i64().unwrap();
+
+    // The winner asks Facebook to delete their data.
+    let sr = fanfare::platform::facebook::signed_request::sign(
+        &json!({"algorithm": "HMAC-SHA256", "issued_at": chrono::Utc::now().timestamp(),
+                "user_id": fan_of_entry[&winner]}),
+        app.app_secret().as_bytes(),
+    );
+    let r = app
+        .client
+        .post(app.url("/facebook/data-deletion"))
+        .form(&[("signed_request", sr)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.eventually("deletion completed", |c| {
+        count(c, "deletion_requests WHERE status = 'completed'") == 1
+    })
+    .await;
+    let (_, winners) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{cid}/winners"),
+        None,
+    )
+    .await;
+    assert_eq!(entry_ids(&winners["winners"]), [next], "{winners}");
+    assert_eq!(winners["picks"][0]["status"], "declined");
+    assert_eq!(
+        winners["picks"][0]["status_reason"],
+        "the entry was disqualified"
+    );
+}

@@ -231,10 +231,10 @@ async fn a_self_referral_is_rejected_and_its_points_taken_back() {
         })
         .await;
     assert_eq!(net, 0, "the conversion's points were taken back");
-    // Both of the person's entries in the contest count for entry points; the
-    // merged duplicate entry is disqualified by the entries' own merge rule.
+    // One person, one entry: the merged duplicate entry is disqualified by the
+    // entries' own merge rule and gives back its entry points too.
     let survivor = app.query(move |c| contact_of_entry(c, ana_entry)).await;
-    assert_eq!(app.query(move |c| balance(c, cid, survivor)).await, 20);
+    assert_eq!(app.query(move |c| balance(c, cid, survivor)).await, 10);
     app.query(assert_ledger_consistent).await;
 }
 
@@ -291,7 +291,9 @@ async fn a_referral_loop_is_rejected_and_only_the_direct_referrer_keeps_credit()
         10,
         "Ben's credit for the loop was taken back"
     );
-    assert_eq!(app.query(move |c| balance(c, cid, ana)).await, 45);
+    // Entry (10) and the credit for Ben (25); the duplicate entry "Ana-3" was
+    // disqualified in the merge and gave its entry points back.
+    assert_eq!(app.query(move |c| balance(c, cid, ana)).await, 35);
     app.query(assert_ledger_consistent).await;
 }
 
