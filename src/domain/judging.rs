@@ -5,6 +5,9 @@
 
 use diesel::pg::PgConnection;
 use serde::Deserialize;
+use serde_json::json;
+
+use crate::db::audit::{self, Audit};
 
 use crate::db::contests::Contest;
 use crate::db::entries::Entry;
@@ -70,4 +73,75 @@ pub fn check_scores(
         out.push((s.criterion_id, s.score as i16));
     }
     Ok(out)
+}
+
+/// Adds a criterion to a contest of `admin_id` (until winners are picked), with
+/// an audit row. The API and the dashboard both call this.
+pub fn add_criterion(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    contest_id: i64,
+    name: &str,
+    description: &str,
+) -> Result<judging::Criterion, AppError> {
+    let contest = crate::db::contests::lock_for_admin(conn, admin_id, contest_id)?;
+    if crate::db::draws::find_draw(conn, contest_id)?.is_some() {
+        return Err(AppError::conflict(
+            "already_drawn",
+            "winners were already picked",
+        ));
+    }
+    if judging::criteria(conn, contest_id)?.len() >= MAX_CRITERIA {
+        return Err(AppError::invalid(
+            "too_many_criteria",
+            format!("a contest has at most {MAX_CRITERIA} criteria"),
+        ));
+    }
+    let criterion =
+        judging::add_criterion(conn, contest_id, name, description)?.ok_or_else(|| {
+            AppError::conflict(
+                "duplicate_criterion",
+                "this contest already has a criterion of that name",
+            )
+        })?;
+    audit::record(
+        conn,
+        Audit {
+            page_id: Some(contest.page_id),
+            admin_id: Some(admin_id),
+            action: "judging.criterion_added",
+            subject_type: "contest",
+            subject_id: Some(contest_id),
+            details: json!({"criterion_id": criterion.id, "name": criterion.name}),
+        },
+    )?;
+    Ok(criterion)
+}
+
+/// Stores the scores `admin_id` gives an entry of their own pages (checked with
+/// [`check_scores`]), with an audit row. Returns the entry.
+pub fn score_entry(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    entry_id: i64,
+    scores: &[ScoreInput],
+) -> Result<Entry, AppError> {
+    let entry = crate::db::entries::find_for_admin(conn, admin_id, entry_id)?;
+    let contest = crate::db::contests::find(conn, entry.contest_id)?;
+    let checked = check_scores(conn, &contest, &entry, scores)?;
+    for (criterion, value) in &checked {
+        judging::upsert_score(conn, contest.id, entry.id, *criterion, admin_id, *value)?;
+    }
+    audit::record(
+        conn,
+        Audit {
+            page_id: Some(contest.page_id),
+            admin_id: Some(admin_id),
+            action: "judging.scored",
+            subject_type: "entry",
+            subject_id: Some(entry.id),
+            details: json!({"scores": checked.iter().map(|(c, s)| json!({"criterion_id": c, "score": s})).collect::<Vec<_>>()}),
+        },
+    )?;
+    Ok(entry)
 }

@@ -47,6 +47,16 @@ pub const NAV: &[NavLink] = &[
         href: "/dashboard/votes",
     },
     NavLink {
+        section: Section::Trends,
+        label: "Trends",
+        href: "/dashboard/trends",
+    },
+    NavLink {
+        section: Section::Segments,
+        label: "Segments",
+        href: "/dashboard/segments",
+    },
+    NavLink {
         section: Section::Pages,
         label: "Pages",
         href: "/dashboard/pages",

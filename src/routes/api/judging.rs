@@ -10,9 +10,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::admin::AdminAuth;
-use crate::db::audit::{self, Audit};
 use crate::db::{contests, draws, entries, judging};
-use crate::domain::judging::{check_scores, ScoreInput, MAX_CRITERIA};
+use crate::domain::judging::{self as judging_rules, ScoreInput};
 use crate::domain::leaderboard;
 use crate::error::AppError;
 use crate::routes::api::input::text;
@@ -63,40 +62,7 @@ async fn add_criterion(
     let description = text("description", &body.description, 0, 500)?;
     let created = state
         .db
-        .transaction(move |c| {
-            let contest = contests::lock_for_admin(c, admin, id)?;
-            if draws::find_draw(c, id)?.is_some() {
-                return Err(AppError::conflict(
-                    "already_drawn",
-                    "winners were already picked",
-                ));
-            }
-            if judging::criteria(c, id)?.len() >= MAX_CRITERIA {
-                return Err(AppError::invalid(
-                    "too_many_criteria",
-                    format!("a contest has at most {MAX_CRITERIA} criteria"),
-                ));
-            }
-            let criterion =
-                judging::add_criterion(c, id, &name, &description)?.ok_or_else(|| {
-                    AppError::conflict(
-                        "duplicate_criterion",
-                        "this contest already has a criterion of that name",
-                    )
-                })?;
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(contest.page_id),
-                    admin_id: Some(admin),
-                    action: "judging.criterion_added",
-                    subject_type: "contest",
-                    subject_id: Some(id),
-                    details: json!({"criterion_id": criterion.id, "name": criterion.name}),
-                },
-            )?;
-            Ok(criterion)
-        })
+        .transaction(move |c| judging_rules::add_criterion(c, admin, id, &name, &description))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -131,23 +97,7 @@ async fn score(
     let view = state
         .db
         .transaction(move |c| {
-            let entry = entries::find_for_admin(c, admin, id)?;
-            let contest = contests::find(c, entry.contest_id)?;
-            let checked = check_scores(c, &contest, &entry, &input.scores)?;
-            for (criterion, value) in &checked {
-                judging::upsert_score(c, contest.id, entry.id, *criterion, admin, *value)?;
-            }
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(contest.page_id),
-                    admin_id: Some(admin),
-                    action: "judging.scored",
-                    subject_type: "entry",
-                    subject_id: Some(entry.id),
-                    details: json!({"scores": checked.iter().map(|(c, s)| json!({"criterion_id": c, "score": s})).collect::<Vec<_>>()}),
-                },
-            )?;
+            let entry = judging_rules::score_entry(c, admin, id, &input.scores)?;
             entry_scores(c, entry.id)
         })
         .await?;

@@ -252,6 +252,8 @@ struct ShowPage {
     tabs: Vec<Tab>,
     entries: Vec<EntryCard>,
     filter_label: &'static str,
+    sections: Vec<super::winners::ContestTab>,
+    activity: crate::ui::charts::Svg,
 }
 
 #[derive(Deserialize)]
@@ -289,14 +291,15 @@ async fn show(
         .filter(|s| STATES.contains(s))
         .map(str::to_string);
     let f = filter.clone();
-    let (contest, counts, list, total_votes) = state
+    let (contest, counts, list, total_votes, trends) = state
         .db
         .run(move |c| {
             let contest = contests::find_for_admin(c, admin, id)?;
             let counts = entries::status_counts(c, admin, id)?;
             let list = entries::list_for_admin(c, admin, id, f.as_deref(), 200, 0)?;
             let votes = crate::db::votes::count_for_admin(c, admin, id)?;
-            Ok((contest, counts, list, votes))
+            let trends = crate::domain::trends::compute(c, contest.page_id, Some(id), 14)?;
+            Ok((contest, counts, list, votes, trends))
         })
         .await?;
     let count = |s: &str| -> i64 { counts.iter().filter(|(k, _)| k == s).map(|(_, n)| *n).sum() };
@@ -348,6 +351,11 @@ async fn show(
             })
             .collect(),
         filter_label: filter.as_deref().map_or("", |s| entry_badge(s).1),
+        sections: super::winners::contest_tabs(id, "Overview"),
+        activity: super::insights::activity_chart(
+            &trends,
+            "Daily activity of this contest, last 14 days",
+        ),
         c: contest,
     };
     ctx.render(&page)

@@ -17,10 +17,12 @@ pub mod contest_form;
 pub mod contests;
 pub mod flash;
 pub mod home;
+pub mod insights;
 pub mod moderation;
 pub mod pages;
 pub mod votes;
 pub mod webhooks;
+pub mod winners;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,12 +45,14 @@ pub const PAGE_COOKIE: &str = "fanfare_page";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
+    insights::configure(cfg);
     pages::configure(cfg);
     contests::configure(cfg);
     contest_form::configure(cfg);
     moderation::configure(cfg);
     votes::configure(cfg);
     webhooks::configure(cfg);
+    winners::configure(cfg);
 }
 
 /// An error on a dashboard page: an HTML page (not the API's JSON), same status.
