@@ -12,12 +12,12 @@ fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
-async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
     let r = b.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     b: &reqwest::Client,
     path: &str,
@@ -28,7 +28,11 @@ async fn post(
 
 /// An open contest with one pending entry and one counted (flagged) vote on an
 /// approved entry. Returns (contest, pending entry id, vote id).
-async fn contest_with_activity(app: &TestApp, title: &str, text: &str) -> (Value, i64, i64) {
+pub(crate) async fn contest_with_activity(
+    app: &TestApp,
+    title: &str,
+    text: &str,
+) -> (Value, i64, i64) {
     let inst = installed(app).await;
     let c = open_contest(
         app,

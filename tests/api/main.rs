@@ -7,6 +7,7 @@ mod comment_to_enter;
 mod contests;
 mod crm;
 mod dashboard;
+mod dashboard_wave2;
 mod draws;
 mod engage;
 mod fan;

@@ -496,7 +496,7 @@ async fn winners_page(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>
             let (status, status_class) = pick_status(&p.status);
             PickRow {
                 id: p.id,
-                order: p.pick_order,
+                order: p.pick_order + 1,
                 slot: p.prize_slot,
                 author: name_or_anonymous(p.author.as_deref()),
                 entry_id: p.entry_id,
@@ -679,7 +679,7 @@ async fn decline(
     let flash = outcome(result, |d: &winners::Declined| match &d.promoted {
         Some(p) => format!(
             "The winner declined; the next alternate (pick {}) takes the prize.",
-            p.pick_order
+            p.pick_order + 1
         ),
         None => "The winner declined; no alternate was left to take the prize.".into(),
     })?;

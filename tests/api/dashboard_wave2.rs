@@ -1,0 +1,372 @@
+//! Dashboard wave 2 over HTTP: trends and segments (charts), the leaderboard,
+//! judging, and the winner draw with its commitment and verification. Each page
+//! renders for its owner, is a 404 for another admin, refuses forms without a
+//! CSRF token (changing nothing), and shows fan content as text.
+
+use fanfare::platform::sandbox::seed::{ADMIN_ALEX, ADMIN_SAM};
+use serde_json::json;
+
+use crate::accounts::admin_browser;
+use crate::dashboard::{contest_with_activity, page, post};
+use crate::helpers::{count, spawn_app_with, Spawn, TestApp};
+use crate::support::{api, csrf_of, installed};
+
+const HOSTILE_TEXT: &str = "<img src=x onerror=alert(3)> lighthouse lighthouse";
+
+fn assert_escaped(path: &str, html: &str) {
+    for raw in ["<img src=x", "<b onmouseover", "<script>"] {
+        assert!(!html.contains(raw), "{path}: {raw} rendered unescaped");
+    }
+    crate::ui::assert_csp_clean(html);
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(Spawn::default(), |s| s.limits.votes_per_ip_per_10m = 1000).await
+}
+
+async fn query_string(app: &TestApp, sql: String) -> String {
+    app.query(move |c| {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct S {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        diesel::sql_query(sql).get_result::<S>(c).unwrap().s
+    })
+    .await
+}
+
+#[tokio::test]
+async fn trends_and_segments_show_charts_for_the_owner_only() {
+    let app = app().await;
+    let (c, _, _) = contest_with_activity(&app, "Alex secret shirt contest", HOSTILE_TEXT).await;
+    let id = c["id"].as_i64().unwrap();
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+
+    let (st, html) = page(&app, &alex, "/dashboard/trends").await;
+    assert_eq!(st, 200, "{html}");
+    for expected in [
+        "Daily activity",
+        "Sentiment over time",
+        "Funnel",
+        "Segment sizes",
+        r#"role="img""#,
+        "<title>",
+        "Alex secret shirt contest",
+    ] {
+        assert!(html.contains(expected), "trends: no {expected}");
+    }
+    assert!(html.contains(r#"<a href="/dashboard/trends" aria-current="page">"#));
+    assert_escaped("/dashboard/trends", &html);
+    // Two entries were made: the totals say so, and the words fans used show.
+    assert!(html.contains("lighthouse"), "top terms");
+    let (st, html) = page(
+        &app,
+        &alex,
+        &format!("/dashboard/trends?contest={id}&days=7"),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(html.contains("last 7 days"));
+    assert_escaped("trends?contest", &html);
+
+    let (st, html) = page(&app, &alex, "/dashboard/segments").await;
+    assert_eq!(st, 200);
+    for expected in [
+        "Campaigners",
+        "Assistants",
+        "Side-liners",
+        "Movement",
+        "<svg",
+    ] {
+        assert!(html.contains(expected), "segments: no {expected}");
+    }
+    assert_escaped("/dashboard/segments", &html);
+
+    // The contest overview has a chart too.
+    let (_, html) = page(&app, &alex, &format!("/dashboard/contests/{id}")).await;
+    assert!(html.contains("Daily activity of this contest"));
+
+    // Recompute: no CSRF token, nothing happens; with it, a flash.
+    let before = app.query(|c| count(c, "segment_sizes_daily")).await;
+    let r = post(&app, &alex, "/dashboard/segments/recompute", &[]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.query(|c| count(c, "segment_sizes_daily")).await, before);
+    let csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments/recompute",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &alex, "/dashboard/segments").await;
+    assert!(html.contains("Segments recomputed"), "{html}");
+
+    // Sam sees his own (empty) page, never Alex's contest or words.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (st, html) = page(&app, &sam, "/dashboard/trends").await;
+    assert_eq!(st, 200);
+    assert!(!html.contains("Alex secret"));
+    assert!(!html.contains("lighthouse"));
+    assert_eq!(
+        page(&app, &sam, &format!("/dashboard/trends?contest={id}"))
+            .await
+            .0,
+        404
+    );
+    let (st, html) = page(&app, &sam, "/dashboard/segments").await;
+    assert_eq!(st, 200);
+    assert!(!html.contains("Threadline"));
+}
+
+#[tokio::test]
+async fn leaderboard_and_judging_for_the_owner_with_csrf_and_tenancy() {
+    let app = app().await;
+    let (c, pending_entry, _) = contest_with_activity(&app, "Judged", HOSTILE_TEXT).await;
+    let id = c["id"].as_i64().unwrap();
+    let inst = installed(&app).await;
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/entries/{pending_entry}/moderation"),
+        Some(json!({"status": "approved"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+
+    let (st, html) = page(
+        &app,
+        &alex,
+        &format!("/dashboard/contests/{id}/leaderboard"),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(html.contains("By votes") && html.contains("By points"));
+    assert!(html.contains("Olle"));
+    assert!(html.contains("&#60;b onmouseover=alert(2)&#62;Eve&#60;/b&#62;"));
+    assert_escaped("leaderboard", &html);
+
+    let path = format!("/dashboard/contests/{id}/judging");
+    let (st, html) = page(&app, &alex, &path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("No criteria yet"));
+    assert_escaped("judging", &html);
+    let csrf = csrf_of(&html);
+    let criteria = format!("/dashboard/contests/{id}/criteria");
+    let r = post(&app, &alex, &criteria, &[("name", "Originality")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.query(|c| count(c, "judging_criteria")).await, 0);
+    let r = post(
+        &app,
+        &alex,
+        &criteria,
+        &[
+            ("csrf_token", &csrf),
+            ("name", "<script>x</script>Originality"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.query(|c| count(c, "judging_criteria")).await, 1);
+    let criterion: i64 = query_string(&app, "SELECT id::text AS s FROM judging_criteria".into())
+        .await
+        .parse()
+        .unwrap();
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("added."));
+    assert!(html.contains("&#60;script&#62;x&#60;/script&#62;Originality"));
+    assert_escaped("judging", &html);
+
+    let field = format!("score_{criterion}");
+    let scores = format!("/dashboard/entries/{pending_entry}/scores");
+    let r = post(&app, &alex, &scores, &[(field.as_str(), "8")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.query(|c| count(c, "judge_scores")).await, 0);
+    let r = post(
+        &app,
+        &alex,
+        &scores,
+        &[("csrf_token", &csrf), (field.as_str(), "11")],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "out of range is a flash");
+    assert_eq!(app.query(|c| count(c, "judge_scores")).await, 0);
+    let r = post(
+        &app,
+        &alex,
+        &scores,
+        &[("csrf_token", &csrf), (field.as_str(), "8")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.query(|c| count(c, "judge_scores WHERE score = 8"))
+            .await,
+        1
+    );
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("Your scores for entry"));
+    assert!(html.contains("Average 8.0 from 1 judge"));
+    assert!(html.contains(r#"<option value="8" selected>"#));
+
+    // Sam reaches none of it.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    for p in [
+        format!("/dashboard/contests/{id}/leaderboard"),
+        format!("/dashboard/contests/{id}/judging"),
+    ] {
+        assert_eq!(page(&app, &sam, &p).await.0, 404, "{p}");
+    }
+    let (_, html) = page(&app, &sam, "/dashboard/contests").await;
+    let sam_csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        &sam,
+        &criteria,
+        &[("csrf_token", &sam_csrf), ("name", "Sam's")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = post(
+        &app,
+        &sam,
+        &scores,
+        &[("csrf_token", &sam_csrf), (field.as_str(), "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.query(|c| count(c, "judging_criteria")).await, 1);
+    assert_eq!(app.query(|c| count(c, "judge_scores")).await, 1);
+}
+
+#[tokio::test]
+async fn the_winner_draw_shows_commitment_verification_and_passes_declines_on() {
+    let app = app().await;
+    let (c, pending_entry, _) = contest_with_activity(&app, "Drawn", HOSTILE_TEXT).await;
+    let id = c["id"].as_i64().unwrap();
+    let inst = installed(&app).await;
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/entries/{pending_entry}/moderation"),
+        Some(json!({"status": "approved"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let commitment = query_string(
+        &app,
+        format!("SELECT commitment AS s FROM draw_seeds WHERE contest_id = {id}"),
+    )
+    .await;
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let path = format!("/dashboard/contests/{id}/winners");
+
+    // Open: the commitment is public, the draw waits for the close.
+    let (st, html) = page(&app, &alex, &path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains(&commitment), "the commitment is shown");
+    assert!(html.contains("Secret until the random draw"));
+    assert!(html.contains("after the contest closes"));
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{id}/transition"),
+        Some(json!({"to": "closed"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("2 people take part"), "{html}");
+    let csrf = csrf_of(&html);
+
+    let draw = format!("/dashboard/contests/{id}/draw");
+    let form = [("method", "random"), ("winners", "1"), ("alternates", "1")];
+    let r = post(&app, &alex, &draw, &form).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.query(|c| count(c, "draws")).await, 0);
+
+    // Another admin can neither see nor run it.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    assert_eq!(page(&app, &sam, &path).await.0, 404);
+    let (_, html) = page(&app, &sam, "/dashboard/contests").await;
+    let sam_csrf = csrf_of(&html);
+    let mut sam_form = form.to_vec();
+    sam_form.push(("csrf_token", &sam_csrf));
+    assert_eq!(post(&app, &sam, &draw, &sam_form).await.status(), 404);
+    assert_eq!(app.query(|c| count(c, "draws")).await, 0);
+
+    let mut ok = form.to_vec();
+    ok.push(("csrf_token", &csrf));
+    let r = post(&app, &alex, &draw, &ok).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.query(|c| count(c, "draws")).await, 1);
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("Winners picked (verifiable random draw): 1 winner, 1 alternate."));
+    assert!(html.contains("Verified"), "{html}");
+    assert!(html.contains("fanfare verify-draw http://"));
+    assert!(html.contains(&format!("/c/{}/draw.json", c["slug"].as_str().unwrap())));
+    assert!(html.contains(&commitment));
+    let seed = query_string(&app, "SELECT record->>'seed' AS s FROM draws".into()).await;
+    assert!(html.contains(&seed), "the seed is revealed");
+    assert_escaped("winners", &html);
+    // Running it twice is refused, with a flash.
+    let r = post(&app, &alex, &draw, &ok).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.query(|c| count(c, "draws")).await, 1);
+
+    // Decline: without a token nothing changes; Sam gets a 404; Alex passes it on.
+    let winner: i64 = query_string(
+        &app,
+        "SELECT id::text AS s FROM draw_picks WHERE status = 'won'".into(),
+    )
+    .await
+    .parse()
+    .unwrap();
+    let decline = format!("/dashboard/winners/{winner}/decline");
+    let r = post(&app, &alex, &decline, &[("reason", "no reply")]).await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &app,
+        &sam,
+        &decline,
+        &[("csrf_token", &sam_csrf), ("reason", "mine")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        app.query(|c| count(c, "draw_picks WHERE status = 'declined'"))
+            .await,
+        0
+    );
+    let r = post(
+        &app,
+        &alex,
+        &decline,
+        &[
+            ("csrf_token", &csrf),
+            ("reason", "<script>no reply</script>"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(
+        html.contains("the next alternate (pick 2) takes the prize"),
+        "{html}"
+    );
+    assert!(html.contains("Declined and skipped"));
+    assert!(html.contains("&#60;script&#62;no reply&#60;/script&#62;"));
+    assert_escaped("winners after decline", &html);
+    assert_eq!(
+        app.query(|c| count(c, "draw_picks WHERE status = 'won'"))
+            .await,
+        1
+    );
+}
