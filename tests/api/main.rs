@@ -17,6 +17,7 @@ mod points;
 mod polls;
 mod proxy;
 mod referrals;
+mod reliability;
 mod sandbox;
 mod support;
 mod tenancy;
