@@ -18,6 +18,14 @@ use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global subscriber. Safe to call more than once (later calls no-op).
 pub fn init(settings: &LogSettings) {
+    init_with_writer(settings, std::io::stderr);
+}
+
+/// [`init`] with another destination than stderr (the logs test captures them).
+pub fn init_with_writer<W>(settings: &LogSettings, writer: W)
+where
+    W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{},actix_server=warn", settings.level)));
     let registry = tracing_subscriber::registry().with(filter);
@@ -28,11 +36,11 @@ pub fn init(settings: &LogSettings) {
                     .json()
                     .with_current_span(true)
                     .with_span_list(false)
-                    .with_writer(std::io::stderr),
+                    .with_writer(writer),
             )
             .try_init(),
         LogFormat::Pretty => registry
-            .with(fmt::layer().compact().with_writer(std::io::stderr))
+            .with(fmt::layer().compact().with_writer(writer))
             .try_init(),
     };
 }

@@ -18,6 +18,7 @@ mod points;
 mod polls;
 mod proxy;
 mod referrals;
+mod reliability;
 mod sandbox;
 mod support;
 mod tenancy;

@@ -46,7 +46,7 @@ impl JobHandler for BackfillComments {
             .runtime
             .block_on(ctx.services.graph.post_comments_all(&post, &token))
             .map_err(|e| {
-                if e.is_retryable() {
+                if e.is_retryable_later() {
                     JobError::retry(e.to_string())
                 } else {
                     JobError::permanent(e.to_string())

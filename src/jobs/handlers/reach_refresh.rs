@@ -67,7 +67,7 @@ impl JobHandler for ReachRefresh {
                         Some(&e.to_string()),
                     )?;
                 }
-                Err(e) if e.is_retryable() => return Err(JobError::retry(e.to_string())),
+                Err(e) if e.is_retryable_later() => return Err(JobError::retry(e.to_string())),
                 Err(e) => tracing::warn!(page_id = page.id, error = %e, "reach refresh failed"),
             }
         }

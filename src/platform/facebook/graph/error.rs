@@ -251,6 +251,14 @@ impl GraphError {
         }
     }
 
+    /// True for failures a queued job should try again later, with its own backoff:
+    /// everything [`is_retryable`](Self::is_retryable) plus answers that could not
+    /// be decoded (an HTML error page from a proxy, a truncated body). The client
+    /// does not repeat those at once, but they rarely persist.
+    pub fn is_retryable_later(&self) -> bool {
+        self.is_retryable() || matches!(self, GraphError::Decode { .. })
+    }
+
     /// The Graph error code, when there is one.
     pub fn code(&self) -> Option<i64> {
         match self {
