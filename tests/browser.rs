@@ -3,7 +3,8 @@
 //! heavier setup stays out of the HTTP tests.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/run` installs
-//! them); without them the test fails and says how to install them. Screenshots
+//! them); without them the test is skipped with a loud message saying how to install
+//! them, unless `FANFARE_REQUIRE_BROWSER=1` (CI) makes that a failure. Screenshots
 //! of every step (desktop 1280 px wide, and phones 390 px wide) are written to
 //! `target/browser-artifacts/` (override with `BROWSER_ARTIFACTS`).
 //!
@@ -59,15 +60,21 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    /// `None` (after a loud message) when Chromium or chromedriver is missing, so
+    /// `cargo test` passes on a machine with only Postgres; with
+    /// `FANFARE_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser fails the test.
+    async fn start() -> Option<Driver> {
         let (Some(driver), Some(_)) = (
             program(CHROMEDRIVER, "chromedriver"),
             program(CHROMIUM, "chromium"),
         ) else {
-            panic!(
-                "the browser tests need Chromium and chromedriver: \
-                 `apt-get install -y chromium chromium-driver` (.ci/run installs them)"
-            );
+            let advice = "the browser tests need Chromium and chromedriver: \
+                 `apt-get install -y chromium chromium-driver` (.ci/run installs them)";
+            if std::env::var("FANFARE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                panic!("{advice}; FANFARE_REQUIRE_BROWSER=1 makes this a failure");
+            }
+            eprintln!("\n!!! SKIPPED: {advice}. Set FANFARE_REQUIRE_BROWSER=1 to fail instead.\n");
+            return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -91,7 +98,7 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Driver { child, url }
+        Some(Driver { child, url })
     }
 }
 
@@ -589,7 +596,9 @@ async fn admin_reviews_everything(j: &mut Journey) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_and_fans_run_a_contest_in_a_real_browser() {
     let started = Instant::now();
-    let driver = Driver::start().await;
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
     let app = spawn_app_with(Spawn::default(), |s| s.limits.votes_per_ip_per_10m = 1000).await;
     let tmp = tempfile::tempdir().unwrap();
     let mut j = Journey {
