@@ -163,6 +163,8 @@ pub struct WorkerSettings {
     pub max_attempts: i32,
     pub backoff_base_ms: u64,
     pub backoff_max_ms: u64,
+    pub reach_refresh_interval_secs: u64,
+    pub segment_sizes_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -114,7 +114,7 @@ async fn worker_loop(
 ) {
     let poll = Duration::from_millis(ctx.settings.worker.poll_interval_ms);
     let batch = ctx.settings.worker.batch_size;
-    let max_attempts = ctx.settings.worker.max_attempts;
+    let worker_settings = ctx.settings.worker.clone();
     tracing::debug!(worker = index, "job worker started");
     let mut last_schedule = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
@@ -125,7 +125,10 @@ async fn worker_loop(
         if index == 0 && last_schedule.elapsed() >= Duration::from_secs(60) {
             last_schedule = std::time::Instant::now();
             if let Err(e) = db
-                .run(move |c| Ok(super::scheduler::enqueue_due(c, max_attempts)?))
+                .run({
+                    let w = worker_settings.clone();
+                    move |c| Ok(super::scheduler::enqueue_due(c, &w)?)
+                })
                 .await
             {
                 tracing::warn!(error = %e, "periodic job scheduling failed");

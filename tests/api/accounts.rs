@@ -768,12 +768,14 @@ async fn the_daily_reconcile_resubscribes_pages_that_lost_their_subscription() {
             .unwrap()
     })
     .await;
+    let w = app.settings.worker.clone();
     let n = app
-        .query(|c| fanfare::jobs::scheduler::enqueue_due(c, 3).unwrap())
+        .query(move |c| fanfare::jobs::scheduler::enqueue_due(c, &w).unwrap())
         .await;
+    let w = app.settings.worker.clone();
     assert!(n.contains(&"reconcile_subscriptions"), "{n:?}");
     assert!(
-        app.query(|c| fanfare::jobs::scheduler::enqueue_due(c, 3).unwrap())
+        app.query(move |c| fanfare::jobs::scheduler::enqueue_due(c, &w).unwrap())
             .await
             .is_empty(),
         "once per period"

@@ -821,3 +821,228 @@ async fn another_tenant_cannot_reach_contacts_segments_trends_or_exports() {
         "nothing was created or deleted"
     );
 }
+
+/// Makes one periodic job due now (as if its period had passed) and runs the
+/// scheduler tick directly. Waits first for the app worker's start-up tick, so
+/// that tick cannot take the due period from under the test.
+async fn tick_after_due(app: &TestApp, kind: &'static str) -> Vec<&'static str> {
+    app.eventually("the start-up scheduler tick", move |c| {
+        count(c, &format!("job_schedule WHERE kind = '{kind}'")) == 1
+    })
+    .await;
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "UPDATE job_schedule SET last_enqueued_at = 'epoch' WHERE kind = '{kind}'"
+        ))
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    let w = app.settings.worker.clone();
+    app.query(move |c| fanfare::jobs::scheduler::enqueue_due(c, &w).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn the_scheduler_runs_reach_refresh_and_snapshots_accumulate_over_time() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let shared: Value = sandbox(
+        &app,
+        "shares",
+        json!({"post_id": format!("{BRAND_PAGE}_555"), "user_id": fan(30), "message": "look"}),
+    )
+    .await;
+    settled(&app).await;
+    let share_post = format!("{}_{}", fan(30), shared["share_id"]);
+    let react = |from: u64, to: u64| {
+        let (app, share_post) = (&app, share_post.clone());
+        async move {
+            for f in from..to {
+                sandbox(
+                    app,
+                    "reactions",
+                    json!({"post_id": share_post, "user_id": fan(f), "reaction_type": "like"}),
+                )
+                .await;
+            }
+        }
+    };
+    react(31, 33).await;
+    // First period: the scheduler (not the test) enqueues reach_refresh.
+    let enqueued = tick_after_due(&app, "reach_refresh").await;
+    assert_eq!(
+        enqueued,
+        vec!["reach_refresh"],
+        "only the due job is enqueued"
+    );
+    let w = app.settings.worker.clone();
+    assert!(
+        app.query(move |c| fanfare::jobs::scheduler::enqueue_due(c, &w).unwrap())
+            .await
+            .is_empty(),
+        "once per period"
+    );
+    let post = share_post.clone();
+    app.eventually("the first snapshot: two reactions", move |c| {
+        count(
+            c,
+            &format!("reach_snapshots WHERE object_id = '{post}' AND reactions = 2"),
+        ) == 1
+    })
+    .await;
+    // The next period, after more reactions: a second snapshot, the first kept.
+    react(33, 36).await;
+    assert_eq!(
+        tick_after_due(&app, "reach_refresh").await,
+        vec!["reach_refresh"]
+    );
+    let post = share_post.clone();
+    app.eventually("a second snapshot: five reactions", move |c| {
+        count(
+            c,
+            &format!("reach_snapshots WHERE object_id = '{post}' AND reactions = 5"),
+        ) == 1
+    })
+    .await;
+    let post = share_post.clone();
+    let (n, distinct_times, reactions) = app
+        .query(move |c| {
+            #[derive(QueryableByName)]
+            struct S {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                t: i64,
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                r: String,
+            }
+            let s: S = diesel::sql_query(format!(
+                "SELECT count(*) AS n, count(DISTINCT taken_at) AS t, \
+                        string_agg(reactions::text, ',' ORDER BY taken_at) AS r \
+                 FROM reach_snapshots WHERE object_id = '{post}'"
+            ))
+            .get_result(c)
+            .unwrap();
+            (s.n, s.t, s.r)
+        })
+        .await;
+    assert_eq!((n, distinct_times, reactions.as_str()), (2, 2, "2,5"));
+    // The reach series in trends follows the latest measurement.
+    settled(&app).await;
+    let (_, t) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/trends?page_id={}&days=3", inst.page_id),
+        None,
+    )
+    .await;
+    let reach = t["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "reach")
+        .unwrap()["values"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert!(reach >= 5, "today's reach includes the five reactions: {t}");
+}
+
+#[tokio::test]
+async fn segment_sizes_are_recorded_daily_and_trends_show_the_movement() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true, "form_schema": {"fields": {"email": "required"}}}),
+    )
+    .await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    // Two participants: entrants with no promotion are assistants.
+    for i in 0..2 {
+        let b = browser();
+        let csrf = fan_page(&app, &b, &slug).await;
+        let email = format!("seg{i}@fan.io");
+        enter(
+            &app,
+            &b,
+            &slug,
+            &csrf,
+            &[
+                ("email", email.as_str()),
+                ("text", "my idea"),
+                ("accept_rules", "on"),
+            ],
+            true,
+        )
+        .await;
+    }
+    settled(&app).await;
+    let page = inst.page_id;
+    // A quiet history: yesterday's and last week's rows are gone (as if nothing had
+    // recorded them), and today's row is removed too, so only the job can write it.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "DELETE FROM segment_sizes_daily WHERE segment_id IN \
+               (SELECT id FROM segments WHERE page_id = {page})"
+        ))
+        .execute(c)
+        .unwrap();
+        // Eight days ago the assistants segment was empty.
+        diesel::sql_query(format!(
+            "INSERT INTO segment_sizes_daily (segment_id, day, size) \
+             SELECT id, (now() AT TIME ZONE 'UTC')::date - 8, 0 FROM segments \
+             WHERE page_id = {page} AND key = 'assistant'"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let enqueued = tick_after_due(&app, "segment_sizes").await;
+    assert_eq!(enqueued, vec!["segment_sizes"]);
+    app.eventually("today's sizes recorded by the job", move |c| {
+        count(
+            c,
+            &format!(
+                "segment_sizes_daily d JOIN segments s ON s.id = d.segment_id \
+                 WHERE s.page_id = {page} AND d.day = (now() AT TIME ZONE 'UTC')::date"
+            ),
+        ) == 3
+    })
+    .await;
+    let (st, t) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/trends?page_id={page}&days=7"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let seg = |key: &str| {
+        t["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .unwrap_or_else(|| panic!("segment {key} in {t}"))
+            .clone()
+    };
+    let assistants = seg("assistant");
+    assert_eq!(assistants["size"], 2, "{assistants}");
+    assert_eq!(
+        assistants["movement_7d"], 2,
+        "from 0 a week ago: {assistants}"
+    );
+    let history = assistants["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{assistants}");
+    assert_eq!(history[0][1], 0);
+    assert_eq!(history[1][1], 2);
+    assert_eq!(seg("campaigner")["size"], 0);
+}

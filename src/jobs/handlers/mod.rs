@@ -6,6 +6,7 @@ pub mod data_deletion;
 pub mod process_event;
 pub mod reach_refresh;
 pub mod reconcile_subscriptions;
+pub mod segment_sizes;
 pub mod segments_refresh;
 pub mod send_email;
 
@@ -20,5 +21,6 @@ pub fn register_all(registry: &mut Registry) {
     registry.register(backfill_comments::BackfillComments);
     registry.register(segments_refresh::SegmentsRefresh);
     registry.register(reach_refresh::ReachRefresh);
+    registry.register(segment_sizes::SegmentSizes);
     registry.register(send_email::SendEmail);
 }

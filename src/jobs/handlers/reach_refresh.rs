@@ -1,4 +1,5 @@
-//! `reach_refresh` (daily, or on demand for one page): measures posts fans shared
+//! `reach_refresh` (periodic, every `worker.reach_refresh_interval_secs`, daily by
+//! default; or for one page): measures posts fans shared
 //! and contest posts through batch Graph requests, and stores snapshots.
 
 use diesel::pg::PgConnection;
