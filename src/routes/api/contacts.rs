@@ -10,11 +10,11 @@ use crate::auth::admin::AdminAuth;
 use crate::db::crm::{self, ContactFilter, ContactSort};
 use crate::db::{activities, consents, contacts, entries, pages, segments};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contacts", web::get().to(list))
-        .route("/contacts/{id}", web::get().to(show));
+pub fn routes(r: &mut Routes) {
+    r.get("/contacts", list).get("/contacts/{id}", show);
 }
 
 #[derive(Deserialize)]

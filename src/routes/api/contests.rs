@@ -12,15 +12,16 @@ use crate::db::contests::{self, Contest};
 use crate::domain::contest::{Kind, Status};
 use crate::domain::contest_admin::ContestInput;
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests", web::get().to(list))
-        .route("/contests", web::post().to(create))
-        .route("/contests/{id}", web::get().to(show))
-        .route("/contests/{id}", web::patch().to(update))
-        .route("/contests/{id}/transition", web::post().to(transition))
-        .route("/contests/{id}/backfill", web::post().to(backfill));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests", list)
+        .post("/contests", create)
+        .get("/contests/{id}", show)
+        .patch("/contests/{id}", update)
+        .post("/contests/{id}/transition", transition)
+        .post("/contests/{id}/backfill", backfill);
 }
 
 async fn list(

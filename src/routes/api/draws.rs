@@ -16,13 +16,14 @@ use crate::db::{contests, draws};
 use crate::domain::contest::Status;
 use crate::domain::winners::{self, DrawRequest, Method};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/draw", web::post().to(run))
-        .route("/contests/{id}/winners", web::get().to(show))
-        .route("/contests/{id}/announce", web::post().to(announce))
-        .route("/winners/{id}/decline", web::post().to(decline));
+pub fn routes(r: &mut Routes) {
+    r.post("/contests/{id}/draw", run)
+        .get("/contests/{id}/winners", show)
+        .post("/contests/{id}/announce", announce)
+        .post("/winners/{id}/decline", decline);
 }
 
 #[derive(Deserialize)]

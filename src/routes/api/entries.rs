@@ -11,13 +11,14 @@ use crate::auth::admin::AdminAuth;
 use crate::db::{contests, entries};
 use crate::domain::moderation::{apply, STATES};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/entries", web::get().to(list))
-        .route("/contests/{id}/entries/moderation", web::post().to(bulk))
-        .route("/entries/{id}", web::get().to(show))
-        .route("/entries/{id}/moderation", web::post().to(one));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests/{id}/entries", list)
+        .post("/contests/{id}/entries/moderation", bulk)
+        .get("/entries/{id}", show)
+        .post("/entries/{id}/moderation", one);
 }
 
 #[derive(Deserialize)]

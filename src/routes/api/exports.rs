@@ -12,13 +12,14 @@ use crate::auth::admin::AdminAuth;
 use crate::db::{crm, pages};
 use crate::domain::export::{self, Format};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
 /// Rows per chunk read from Postgres.
 pub const CHUNK: i64 = 2000;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/exports/contacts", web::get().to(contacts));
+pub fn routes(r: &mut Routes) {
+    r.get("/exports/contacts", contacts);
 }
 
 #[derive(Deserialize)]

@@ -15,14 +15,15 @@ use crate::domain::judging::{self as judging_rules, ScoreInput};
 use crate::domain::leaderboard;
 use crate::error::AppError;
 use crate::routes::api::input::text;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/criteria", web::get().to(list_criteria))
-        .route("/contests/{id}/criteria", web::post().to(add_criterion))
-        .route("/contests/{id}/judging", web::get().to(ranking))
-        .route("/entries/{id}/scores", web::get().to(scores))
-        .route("/entries/{id}/scores", web::put().to(score));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests/{id}/criteria", list_criteria)
+        .post("/contests/{id}/criteria", add_criterion)
+        .get("/contests/{id}/judging", ranking)
+        .get("/entries/{id}/scores", scores)
+        .put("/entries/{id}/scores", score);
 }
 
 async fn list_criteria(

@@ -6,10 +6,11 @@ use serde_json::json;
 use crate::auth::admin::AdminAuth;
 use crate::db::{admins, pages};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me", web::get().to(me));
+pub fn routes(r: &mut Routes) {
+    r.get("/me", me);
 }
 
 async fn me(auth: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -15,28 +15,35 @@ pub mod points;
 pub mod polls;
 pub mod referrals;
 pub mod segments;
+pub mod table;
 pub mod trends;
 pub mod votes;
 
 use actix_web::web;
 
+pub use table::{route_table, Routes, PREFIX};
+
+/// Every admin API route, in matching order.
+fn routes() -> Routes {
+    let mut r = Routes::default();
+    me::routes(&mut r);
+    contests::routes(&mut r);
+    entries::routes(&mut r);
+    votes::routes(&mut r);
+    points::routes(&mut r);
+    referrals::routes(&mut r);
+    draws::routes(&mut r);
+    judging::routes(&mut r);
+    polls::routes(&mut r);
+    audit::routes(&mut r);
+    contacts::routes(&mut r);
+    segments::routes(&mut r);
+    trends::routes(&mut r);
+    exports::routes(&mut r);
+    pages::routes(&mut r);
+    r
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .configure(me::configure)
-            .configure(contests::configure)
-            .configure(entries::configure)
-            .configure(votes::configure)
-            .configure(points::configure)
-            .configure(referrals::configure)
-            .configure(draws::configure)
-            .configure(judging::configure)
-            .configure(polls::configure)
-            .configure(audit::configure)
-            .configure(contacts::configure)
-            .configure(segments::configure)
-            .configure(trends::configure)
-            .configure(exports::configure)
-            .configure(pages::configure),
-    );
+    cfg.service(routes().mount(web::scope(PREFIX)));
 }

@@ -8,12 +8,13 @@ use crate::auth::admin::AdminAuth;
 use crate::db::pages;
 use crate::domain::install;
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/pages", web::get().to(list))
-        .route("/pages/{id}", web::get().to(show))
-        .route("/pages/{id}/subscription", web::post().to(resubscribe));
+pub fn routes(r: &mut Routes) {
+    r.get("/pages", list)
+        .get("/pages/{id}", show)
+        .post("/pages/{id}/subscription", resubscribe);
 }
 
 async fn list(auth: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

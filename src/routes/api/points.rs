@@ -15,12 +15,13 @@ use crate::db::{contests, draws, points as ledger};
 use crate::domain::leaderboard;
 use crate::domain::points::{self, AwardRequest, Reason};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/leaderboard", web::get().to(board))
-        .route("/contests/{id}/points", web::get().to(list))
-        .route("/contests/{id}/points", web::post().to(adjust));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests/{id}/leaderboard", board)
+        .get("/contests/{id}/points", list)
+        .post("/contests/{id}/points", adjust);
 }
 
 #[derive(Deserialize)]

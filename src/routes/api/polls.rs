@@ -21,15 +21,16 @@ use crate::db::polls::{self, NewPoll, Poll};
 use crate::domain::contest::{self as rules, Status};
 use crate::domain::prize_poll::{self, check_budget, check_currency, parse_amount};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/poll", web::post().to(open))
-        .route("/contests/{id}/poll", web::get().to(show))
-        .route("/polls/{id}/close", web::post().to(close))
-        .route("/polls/{id}/adopt", web::post().to(adopt))
-        .route("/polls/{id}/participants", web::get().to(participants))
-        .route("/suggestions/{id}/moderation", web::post().to(moderate));
+pub fn routes(r: &mut Routes) {
+    r.post("/contests/{id}/poll", open)
+        .get("/contests/{id}/poll", show)
+        .post("/polls/{id}/close", close)
+        .post("/polls/{id}/adopt", adopt)
+        .get("/polls/{id}/participants", participants)
+        .post("/suggestions/{id}/moderation", moderate);
 }
 
 /// The API shape of a poll: the row, whether it is open now, and the budget in words.

@@ -8,10 +8,11 @@ use serde_json::json;
 use crate::auth::admin::AdminAuth;
 use crate::db::{contests, referrals};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/referrals", web::get().to(list));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests/{id}/referrals", list);
 }
 
 async fn list(

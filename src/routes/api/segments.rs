@@ -10,14 +10,15 @@ use crate::auth::admin::AdminAuth;
 use crate::db::{pages, segments};
 use crate::domain::segment_rules::Rule;
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/segments", web::get().to(list))
-        .route("/segments", web::post().to(create))
-        .route("/segments/recompute", web::post().to(recompute))
-        .route("/segments/{id}", web::get().to(show))
-        .route("/segments/{id}", web::delete().to(remove));
+pub fn routes(r: &mut Routes) {
+    r.get("/segments", list)
+        .post("/segments", create)
+        .post("/segments/recompute", recompute)
+        .get("/segments/{id}", show)
+        .delete("/segments/{id}", remove);
 }
 
 #[derive(Deserialize)]

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use crate::auth::admin::AdminAuth;
 use crate::db::{contests, pages};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/trends", web::get().to(trends));
+pub fn routes(r: &mut Routes) {
+    r.get("/trends", trends);
 }
 
 #[derive(Deserialize)]

@@ -9,11 +9,12 @@ use serde_json::json;
 use crate::auth::admin::AdminAuth;
 use crate::db::{contests, votes};
 use crate::error::AppError;
+use crate::routes::api::table::Routes;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/contests/{id}/votes", web::get().to(list))
-        .route("/votes/{id}/void", web::post().to(void));
+pub fn routes(r: &mut Routes) {
+    r.get("/contests/{id}/votes", list)
+        .post("/votes/{id}/void", void);
 }
 
 #[derive(Deserialize)]
