@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# P3 event processing: queue EVENTS feed events (fanfare seed --events), then time
+# `fanfare worker` draining every process_event job (contacts, timeline
+# activities with sentiment, rollups, segment refresh). ROUNDS rounds on a fresh
+# database each; events/s per round and the median.
+# Side by side: pgbench's single-row INSERT+COMMIT tps is taken right before each
+# round as a reference for the machine's state at that moment.
+#   usage: bench/p3_events.sh   (env: ROUNDS=3 EVENTS=200000 SENDERS=20000 CONCURRENCY=2 BATCH=1000)
+source "$(dirname "$0")/lib.sh"
+ROUNDS="${ROUNDS:-3}"; EVENTS="${EVENTS:-200000}"; SENDERS="${SENDERS:-20000}"
+CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-1000}"
+machine
+echo "rounds=$ROUNDS events=$EVENTS senders=$SENDERS worker_concurrency=$CONCURRENCY batch_size=$BATCH"
+PGB_DB=fanfare_pgbench
+psql -qc "DROP DATABASE IF EXISTS $PGB_DB" postgres; psql -qc "CREATE DATABASE $PGB_DB" postgres
+psql -qc "CREATE TABLE bench_ingest (id bigserial primary key, body text not null, at timestamptz not null default now())" $PGB_DB
+WORK=$(mktemp -d /tmp/bench_p3.XXXX)
+trap 'stop_serve; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; rm -rf "$WORK"' EXIT
+for r in $(seq 1 "$ROUNDS"); do
+  psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
+  # A first start installs the sandbox demo page; no workers.
+  start_serve --no-worker; stop_serve
+  "$FANFARE" seed --events "$EVENTS" --senders "$SENDERS" 2> "$WORK/seed$r.txt"
+  queued=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
+  tps=$(pgbench -n -c 64 -j 2 -T 5 -f "$BENCH_DIR/pgbench_insert.sql" "$PGB_DB" 2>&1 | awk '/^tps/{print $3; exit}')
+  start=$(date +%s.%N)
+  FANFARE__WORKER__BATCH_SIZE=$BATCH "$FANFARE" worker --concurrency "$CONCURRENCY" > "$WORK/worker$r.log" 2>&1 &
+  WPID=$!
+  while :; do
+    left=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
+    [ "$left" = 0 ] && break
+    sleep 0.2
+  done
+  end=$(date +%s.%N)
+  kill $WPID; wait $WPID 2>/dev/null || true; WPID=""
+  secs=$(python3 -c "print(f'{$end-$start:.2f}')")
+  rate=$(python3 -c "print(f'{$queued/($end-$start):.0f}')")
+  check=$(psql -Atc "select (select count(*) from webhook_events where processed_at is null), (select count(*) from jobs where state='dead'), (select count(*) from contacts), (select count(*) from activities), (select count(*) from contact_metrics where dirty)" "$BENCH_DB")
+  echo "round $r: pgbench tps=${tps%.*} | drained $queued events in ${secs}s = $rate events/s | unprocessed|dead|contacts|activities|dirty = $check"
+  echo "$rate" >> "$WORK/rates"
+done
+echo "median events/s: $(median < "$WORK/rates")"
