@@ -63,3 +63,25 @@ pub fn for_admin(
     }
     q.load(conn)
 }
+
+/// The newest entries of one action on one page, for an admin who manages it
+/// (e.g. the exports page lists `export.contacts`).
+pub fn recent_on_page(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    page_id: i64,
+    action: &str,
+    limit: i64,
+) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
+    use super::schema::{admins, page_admins};
+    audit_log::table
+        .inner_join(page_admins::table.on(page_admins::page_id.nullable().eq(audit_log::page_id)))
+        .left_join(admins::table.on(admins::id.nullable().eq(audit_log::admin_id)))
+        .filter(page_admins::admin_id.eq(admin_id))
+        .filter(audit_log::page_id.eq(page_id))
+        .filter(audit_log::action.eq(action))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((AuditEntry::as_select(), admins::name.nullable()))
+        .load(conn)
+}

@@ -334,3 +334,17 @@ pub fn merge_contacts(
         .set(entries::contact_id.eq(survivor))
         .execute(conn)
 }
+
+/// A contact's entries, newest first (the contact page and the CRM API).
+pub fn all_of_contact(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
+    entries::table
+        .filter(entries::contact_id.eq(contact_id))
+        .order(entries::id.desc())
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)
+}

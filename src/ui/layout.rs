@@ -14,8 +14,6 @@ pub enum Section {
     Votes,
     Pages,
     Webhooks,
-    // Sections whose pages are still being built. They get a [`NAV`] entry the
-    // day their routes exist; until then nothing links to them.
     Contacts,
     Segments,
     Trends,
@@ -47,6 +45,11 @@ pub const NAV: &[NavLink] = &[
         href: "/dashboard/votes",
     },
     NavLink {
+        section: Section::Contacts,
+        label: "Contacts",
+        href: "/dashboard/contacts",
+    },
+    NavLink {
         section: Section::Trends,
         label: "Trends",
         href: "/dashboard/trends",
@@ -55,6 +58,11 @@ pub const NAV: &[NavLink] = &[
         section: Section::Segments,
         label: "Segments",
         href: "/dashboard/segments",
+    },
+    NavLink {
+        section: Section::Exports,
+        label: "Exports",
+        href: "/dashboard/exports",
     },
     NavLink {
         section: Section::Pages,

@@ -370,3 +370,164 @@ async fn the_winner_draw_shows_commitment_verification_and_passes_declines_on() 
         1
     );
 }
+
+#[tokio::test]
+async fn contacts_filter_paginate_and_show_a_timeline_for_the_owner_only() {
+    let app = app().await;
+    let (c, pending_entry, _) = contest_with_activity(&app, "CRM contest", HOSTILE_TEXT).await;
+    let id = c["id"].as_i64().unwrap();
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+
+    let (st, html) = page(&app, &alex, "/dashboard/contacts").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("Olle"));
+    assert!(html.contains("&#60;b onmouseover=alert(2)&#62;Eve&#60;/b&#62;"));
+    assert!(html.contains(r#"<a href="/dashboard/contacts" aria-current="page">"#));
+    assert_escaped("/dashboard/contacts", &html);
+
+    // Search, email and segment filters narrow the list.
+    let (_, html) = page(&app, &alex, "/dashboard/contacts?q=olle").await;
+    assert!(html.contains("Olle") && !html.contains("onmouseover"));
+    assert!(html.contains(r#"value="olle""#));
+    let (_, html) = page(&app, &alex, "/dashboard/contacts?email=no").await;
+    assert!(!html.contains("Olle"), "both entrants gave an email");
+    let (_, html) = page(
+        &app,
+        &alex,
+        "/dashboard/contacts?segment=campaigners&q=nobody",
+    )
+    .await;
+    assert!(html.contains("No contacts match"));
+    let (st, _) = page(
+        &app,
+        &alex,
+        "/dashboard/contacts?sentiment=positive&sort=advocacy",
+    )
+    .await;
+    assert_eq!(st, 200);
+
+    // Pagination: more than one page of contacts gives a next link.
+    let page_id = c["page_id"].as_i64().unwrap();
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "INSERT INTO contacts (page_id, display_name, first_source) \
+             SELECT {page_id}, 'Bulk fan ' || g, 'comment' FROM generate_series(1, 60) g"
+        ))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let (_, html) = page(&app, &alex, "/dashboard/contacts").await;
+    assert!(
+        html.contains(r#"href="/dashboard/contacts?page=2" rel="next""#),
+        "{html}"
+    );
+    let (_, html2) = page(&app, &alex, "/dashboard/contacts?page=2").await;
+    assert!(html2.contains(r#"rel="prev""#));
+    assert!(html2.contains("Page 2"));
+
+    // The contact page: metrics, entries and the timeline.
+    let contact = query_string(
+        &app,
+        format!("SELECT contact_id::text AS s FROM entries WHERE id = {pending_entry}"),
+    )
+    .await;
+    let path = format!("/dashboard/contacts/{contact}");
+    let (st, html) = page(&app, &alex, &path).await;
+    assert_eq!(st, 200);
+    for expected in [
+        "Timeline",
+        "Entered",
+        "CRM contest",
+        "Votes received",
+        "Identities",
+    ] {
+        assert!(html.contains(expected), "contact page: no {expected}");
+    }
+    assert!(html.contains(&format!("/dashboard/contests/{id}")));
+    assert!(html.contains("&#60;img src=x onerror=alert(3)&#62;"));
+    assert_escaped("contact", &html);
+
+    // Sam: his list does not show Alex's fans; Alex's contact is a 404.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (st, html) = page(&app, &sam, "/dashboard/contacts").await;
+    assert_eq!(st, 200);
+    assert!(!html.contains("Olle") && !html.contains("Bulk fan"));
+    assert_eq!(page(&app, &sam, &path).await.0, 404);
+}
+
+#[tokio::test]
+async fn exports_download_with_csrf_and_are_listed() {
+    let app = app().await;
+    contest_with_activity(&app, "Export contest", HOSTILE_TEXT).await;
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let (st, html) = page(&app, &alex, "/dashboard/exports").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("No exports yet"));
+    assert!(html.contains("All contacts ("));
+    let csrf = csrf_of(&html);
+
+    let r = post(&app, &alex, "/dashboard/exports", &[("format", "csv")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        app.query(|c| count(c, "audit_log WHERE action = 'export.contacts'"))
+            .await,
+        0
+    );
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/exports",
+        &[("csrf_token", &csrf), ("format", "csv"), ("segment", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.lines().count() >= 3, "{csv}");
+    let alex_ids: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(!alex_ids.is_empty());
+    let (_, html) = page(&app, &alex, "/dashboard/exports").await;
+    assert!(html.contains("Download again"));
+    assert!(html.contains("by Alex Rivera"));
+    // An unknown segment is refused.
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/exports",
+        &[
+            ("csrf_token", &csrf),
+            ("format", "csv"),
+            ("segment", "nope"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+
+    // Sam's export holds none of Alex's contacts, and his list is empty.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (_, html) = page(&app, &sam, "/dashboard/exports").await;
+    assert!(html.contains("No exports yet"));
+    let sam_csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        &sam,
+        "/dashboard/exports",
+        &[("csrf_token", &sam_csrf), ("format", "ndjson")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let ndjson = r.text().await.unwrap();
+    for line in ndjson.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(!alex_ids.contains(&v["id"].to_string()), "{line}");
+    }
+}

@@ -95,7 +95,7 @@ async fn show(
                 "identities": contacts::identities(c, id)?,
                 "consents": consents::of_contact(c, id)?,
                 "segments": segments::of_contact(c, id)?,
-                "entries": entries_of(c, id)?,
+                "entries": entries::all_of_contact(c, id, 100)?,
                 "timeline": activities::timeline(c, id, 500)?,
                 "first_source": contact.first_source,
             }))
@@ -111,18 +111,4 @@ fn contact_friends(c: &mut diesel::PgConnection, id: i64) -> diesel::QueryResult
         .find(id)
         .select(contacts::friends_count)
         .first(c)
-}
-
-fn entries_of(
-    c: &mut diesel::PgConnection,
-    contact: i64,
-) -> diesel::QueryResult<Vec<entries::Entry>> {
-    use crate::db::schema::entries as e;
-    use diesel::prelude::*;
-    e::table
-        .filter(e::contact_id.eq(contact))
-        .order(e::id.desc())
-        .limit(100)
-        .select(entries::Entry::as_select())
-        .load(c)
 }

@@ -47,9 +47,24 @@ async fn contacts(
         .db
         .run(move |c| Ok(pages::find_for_admin(c, admin, page)?))
         .await?;
+    Ok(stream_contacts(
+        &state,
+        page,
+        format,
+        q.segment.filter(|s| !s.is_empty()),
+    ))
+}
+
+/// The streamed export of a page's contacts (the caller has checked that the
+/// admin manages `page`). The API and the dashboard's exports page use it.
+pub fn stream_contacts(
+    state: &AppState,
+    page: i64,
+    format: Format,
+    segment: Option<String>,
+) -> HttpResponse {
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, AppError>>(4);
     let pool = state.db.pool().clone();
-    let segment = q.segment.filter(|s| !s.is_empty());
     tokio::task::spawn_blocking(move || {
         let mut conn = match pool.get() {
             Ok(c) => c,
@@ -91,13 +106,13 @@ async fn contacts(
     } else {
         "ndjson"
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, format.content_type()))
         .insert_header((
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"contacts-{page}.{ext}\""),
         ))
-        .streaming(stream))
+        .streaming(stream)
 }
 
 fn tokio_stream_from<T: Send + 'static>(

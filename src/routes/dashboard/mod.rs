@@ -13,8 +13,10 @@
 //!   outcome as a flash (PRG, see [`flash`]).
 //! - **Errors** render as an HTML page with the status kept ([`DashError`]).
 
+pub mod contacts;
 pub mod contest_form;
 pub mod contests;
+pub mod exports;
 pub mod flash;
 pub mod home;
 pub mod insights;
@@ -45,6 +47,8 @@ pub const PAGE_COOKIE: &str = "fanfare_page";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
+    exports::configure(cfg);
+    contacts::configure(cfg);
     insights::configure(cfg);
     pages::configure(cfg);
     contests::configure(cfg);
