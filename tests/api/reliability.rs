@@ -454,3 +454,84 @@ async fn graph_faults_are_typed_errors_retried_then_dead_lettered_and_190_marks_
     assert_eq!((failures("retry"), failures("dead")), (8, 5));
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// A Facebook name (the `from.name` of a webhook comment) is shown escaped on the
+/// fan page and the dashboard, like every name typed into a form.
+#[tokio::test]
+async fn hostile_facebook_names_from_webhooks_render_as_text() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let post = format!("{BRAND_PAGE}_556");
+    let (st, c) = api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/contests",
+        Some(json!({
+            "page_id": inst.page_id, "kind": "comment_to_enter", "title": "Comment to win",
+            "rules_text": "Comment on the post. One entry per person.", "auto_approve": true
+        })),
+    )
+    .await;
+    assert_eq!(st, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    api(
+        &app,
+        &inst.token,
+        "PATCH",
+        &format!("/api/v1/contests/{id}"),
+        Some(json!({"linked_post_id": post})),
+    )
+    .await;
+    let (st, opened) = api(
+        &app,
+        &inst.token,
+        "POST",
+        &format!("/api/v1/contests/{id}/transition"),
+        Some(json!({"to": "open"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{opened}");
+    let slug = opened["slug"].as_str().unwrap().to_string();
+    let name = "<script>alert('fb')</script><img src=x onerror=alert(5)>";
+    let body =
+        json!({"object": "page", "entry": [{"id": BRAND_PAGE, "time": 1733300000, "changes": [{
+            "field": "feed",
+            "value": {"item": "comment", "verb": "add", "comment_id": "556_31337",
+                      "post_id": post, "parent_id": post,
+                      "from": {"id": "6666", "name": name},
+                      "created_time": chrono::Utc::now().timestamp(),
+                      "message": "<svg onload=alert(6)> count me in"}
+        }]}]})
+        .to_string();
+    assert_eq!(post_signed(&app, body.as_bytes()).await.status(), 200);
+    app.eventually("the comment became an entry", |c| {
+        count(c, "entries WHERE comment_id = '556_31337'") == 1
+    })
+    .await;
+
+    let alex =
+        crate::accounts::admin_browser(&app, fanfare::platform::sandbox::seed::ADMIN_ALEX).await;
+    let mut shown = 0;
+    for (who, path) in [
+        ("fan", format!("/c/{slug}")),
+        ("admin", format!("/dashboard/contests/{id}")),
+        ("admin", "/dashboard/moderation".to_string()),
+    ] {
+        let b = if who == "fan" {
+            browser()
+        } else {
+            alex.clone()
+        };
+        let r = b.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let html = r.text().await.unwrap();
+        for raw in ["<script>alert('fb')", "<img src=x", "<svg onload"] {
+            assert!(!html.contains(raw), "{path}: {raw} rendered unescaped");
+        }
+        if html.contains("&#60;script&#62;alert(&#39;fb&#39;)") {
+            shown += 1;
+        }
+    }
+    assert!(shown > 0, "the Facebook name is shown somewhere, escaped");
+}
