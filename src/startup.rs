@@ -114,6 +114,7 @@ impl Application {
         };
 
         let server = build_server(listener, state.clone(), sandbox, opts.sandbox_only)?;
+        stop_on_signals(server.handle())?;
         Ok(Application {
             demo: settings.is_sandbox() && settings.sandbox.demo && !opts.sandbox_only,
             port: addr.port(),
@@ -159,6 +160,26 @@ impl Application {
         }
         result
     }
+}
+
+/// SIGTERM and SIGINT stop the server gracefully (in-flight requests get
+/// `server.shutdown_timeout_secs`). The handlers are installed here, before the
+/// caller says it is listening: actix would only install its own on the server's
+/// first poll, after its workers have started, and a signal arriving in between
+/// killed the process outright.
+fn stop_on_signals(handle: actix_web::dev::ServerHandle) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "stopping: in-flight requests may finish");
+        handle.stop(true).await;
+    });
+    Ok(())
 }
 
 /// Job workers without HTTP (`fanfare worker`) use this too.
@@ -302,6 +323,8 @@ fn build_server(
     .client_disconnect_timeout(Duration::from_millis(s.client_disconnect_timeout_ms))
     .keep_alive(Duration::from_secs(s.keep_alive_secs))
     .shutdown_timeout(s.shutdown_timeout_secs)
+    // Signals are handled by `stop_on_signals`, installed before start-up completes.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -270,8 +270,15 @@ async fn worker(mut settings: Settings, concurrency: Option<usize>) -> anyhow::R
     )
     .await?;
     let pool = crate::startup::start_workers(app.state(), count);
-    tracing::info!(count, "job workers running; Ctrl-C to stop");
-    tokio::signal::ctrl_c().await?;
+    tracing::info!(count, "job workers running; Ctrl-C or SIGTERM to stop");
+    // SIGTERM is what container runtimes send: stop as gracefully as on Ctrl-C
+    // (running jobs finish their transaction) instead of dying mid-batch.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
     pool.stop().await;
+    tracing::info!("job workers stopped");
     Ok(())
 }

@@ -323,3 +323,48 @@ fn leak_kind(registry: &Registry, kind: &str) -> &'static str {
         .find(|k| *k == kind)
         .unwrap_or("unknown")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use crate::config::WorkerSettings;
+
+    fn settings(base: u64, max: u64) -> WorkerSettings {
+        WorkerSettings {
+            concurrency: 1,
+            batch_size: 10,
+            poll_interval_ms: 1000,
+            max_attempts: 8,
+            backoff_base_ms: base,
+            backoff_max_ms: max,
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_per_attempt_with_bounded_jitter_and_a_cap() {
+        let s = settings(1000, 3_600_000);
+        for attempt in 1..=8 {
+            let floor = 1000u64 << (attempt - 1);
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..200 {
+                let ms = backoff(&s, attempt).as_millis() as u64;
+                // base × 2^(attempt-1), plus jitter of at most half the base.
+                assert!(
+                    (floor..=floor + 500).contains(&ms),
+                    "attempt {attempt}: {ms} ms"
+                );
+                seen.insert(ms);
+            }
+            assert!(seen.len() > 1, "attempt {attempt}: the delay is jittered");
+        }
+        // The exponential part is capped (jitter still applies on top).
+        let capped = settings(1000, 5000);
+        for attempt in [4, 10, 40, i32::MAX] {
+            let ms = backoff(&capped, attempt).as_millis() as u64;
+            assert!((5000..=5500).contains(&ms), "attempt {attempt}: {ms} ms");
+        }
+        // Attempt 0 or less behaves like the first attempt.
+        let ms = backoff(&s, 0).as_millis() as u64;
+        assert!((1000..=1500).contains(&ms));
+    }
+}

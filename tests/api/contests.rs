@@ -225,6 +225,20 @@ async fn another_tenant_cannot_reach_contests_entries_or_votes() {
     let sam = admin_token(&app, ADMIN_SAM).await;
     let (_, list) = api(&app, &sam, "GET", "/api/v1/contests", None).await;
     assert_eq!(list["data"], json!([]));
+    // The owner sees the contest's audit trail, so the walk's empty audit list for
+    // Sam means "not yours", not "nothing there".
+    let audit_path = format!("/api/v1/audit?subject_type=contest&subject_id={id}");
+    let (_, own) = api(&app, &inst.token, "GET", &audit_path, None).await;
+    assert!(!own["data"].as_array().unwrap().is_empty(), "{own}");
+    let (_, all) = api(&app, &sam, "GET", "/api/v1/audit", None).await;
+    assert!(
+        all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["page_id"] != json!(inst.page_id)),
+        "Sam sees none of Alex's audit log: {all}"
+    );
     crate::tenancy::assert_no_cross_tenant_access(&app, &sam, "contest", id).await;
     // Creating a contest on someone else's page is refused the same way.
     let (s, _) = api(

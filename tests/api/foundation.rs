@@ -165,3 +165,53 @@ fn serve_creates_a_missing_database() {
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .unwrap();
 }
+
+#[tokio::test]
+async fn json_and_form_bodies_over_their_limits_get_413_in_the_error_shape() {
+    let app = spawn_app_with(Spawn::default(), |s| {
+        s.server.json_body_limit_bytes = 4096;
+    })
+    .await;
+    let inst = crate::support::installed(&app).await;
+    let assert_413 = |status: u16, body: &serde_json::Value, what: &str| {
+        assert_eq!(status, 413, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "payload_too_large", "{what}: {body}");
+        assert!(body["error"]["message"].is_string(), "{what}: {body}");
+    };
+    // Just under the limit the body is read (and judged on its content) ...
+    let small = serde_json::json!({"page_id": inst.page_id, "title": "x".repeat(3000)});
+    let (status, body) =
+        crate::support::api(&app, &inst.token, "POST", "/api/v1/contests", Some(small)).await;
+    assert_ne!(status, 413, "{body}");
+    // ... over it, 413 without reading further.
+    let big = serde_json::json!({"page_id": inst.page_id, "title": "x".repeat(5000)});
+    let (status, body) =
+        crate::support::api(&app, &inst.token, "POST", "/api/v1/contests", Some(big)).await;
+    assert_413(status, &body, "JSON body over server.json_body_limit_bytes");
+
+    // Form bodies (fan page and Facebook callbacks) are capped at 64 KiB.
+    let r = app
+        .client
+        .post(app.url("/facebook/deauthorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("signed_request={}", "a".repeat(70 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_413(status, &body, "form body over 64 KiB");
+    let r = app
+        .client
+        .post(app.url("/facebook/deauthorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("signed_request={}", "a".repeat(1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "a small form is read and its signature checked"
+    );
+}

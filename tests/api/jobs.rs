@@ -235,3 +235,72 @@ async fn concurrent_workers_never_run_the_same_job() {
     assert_eq!(count(&mut conn, "deauthorizations"), 400);
     assert_eq!(count(&mut conn, "jobs"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_show_job_attempts_failures_and_dead_letters() {
+    use crate::support::{metric, scrape};
+    let app = crate::helpers::spawn_app().await;
+    let before = scrape(&app).await;
+    const ATTEMPTS: &str = r#"fanfare_job_attempts_total{kind="unknown"}"#;
+    const DEAD: &str = r#"fanfare_job_failures_total{kind="no_such_kind",outcome="dead"}"#;
+    const DEPTH_DEAD: &str = r#"fanfare_jobs_queue_depth{state="dead"}"#;
+    assert_eq!(metric(&before, ATTEMPTS), 0.0);
+    assert_eq!(metric(&before, DEAD), 0.0);
+    assert_eq!(metric(&before, DEPTH_DEAD), 0.0);
+    // A job no handler knows is attempted once and dead-lettered by the app's worker.
+    app.query(|c| {
+        queue::enqueue(c, &NewJob::new("no_such_kind", json!({}), 5)).unwrap();
+        queue::enqueue(c, &NewJob::new("no_such_kind", json!({}), 5)).unwrap();
+    })
+    .await;
+    app.eventually("both jobs are dead-lettered", |c| {
+        count(c, "jobs WHERE kind = 'no_such_kind' AND state = 'dead'") == 2
+    })
+    .await;
+    let after = scrape(&app).await;
+    assert_eq!(metric(&after, ATTEMPTS), 2.0, "attempts are counted");
+    assert_eq!(metric(&after, DEAD), 2.0, "failures are counted by outcome");
+    assert_eq!(
+        metric(&after, DEPTH_DEAD),
+        2.0,
+        "queue depth shows dead jobs"
+    );
+}
+
+/// With the fallback poll set to an hour, only a NOTIFY can wake the worker for a
+/// job enqueued after it went to sleep. The jobs are enqueued over the test's own
+/// database connection (as another process would), so the in-process wake-up that
+/// webhook ingestion uses cannot explain it: only LISTEN/NOTIFY through Postgres.
+#[tokio::test(flavor = "multi_thread")]
+async fn notify_wakes_an_idle_worker_long_before_its_poll_interval() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Spawn::default(), |s| {
+        s.worker.poll_interval_ms = 3_600_000;
+    })
+    .await;
+    // The first job may be picked up by the worker's start-up pass; the second is
+    // enqueued after the first was handled, when the worker sleeps.
+    for n in 1..=2i64 {
+        app.query(|c| {
+            queue::enqueue(c, &NewJob::new("no_such_kind", json!({}), 5)).unwrap();
+        })
+        .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let url = app.db.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            loop {
+                // An unknown kind is dead-lettered on its first attempt.
+                if count(&mut conn, "jobs WHERE kind = 'no_such_kind' AND state = 'dead'") == n {
+                    return;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "job {n} was not run within 10 s although the poll interval is 1 h: no NOTIFY wake-up"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+        })
+        .await
+        .unwrap();
+    }
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use fanfare::platform::facebook::proof::appsecret_proof;
-use fanfare::platform::sandbox::seed::{ADMIN_ALEX, BRAND_PAGE, FIRST_FAN};
+use fanfare::platform::sandbox::seed::{ADMIN_ALEX, BRAND_PAGE, COFFEE_PAGE, FIRST_FAN};
 use serde_json::{json, Value};
 
 use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
@@ -789,4 +789,267 @@ async fn live_mode_does_not_mount_the_sandbox() {
     ] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
     }
+}
+
+/// Deliveries Fanfare stored, as parsed envelopes.
+async fn stored_envelopes(app: &TestApp) -> Vec<Value> {
+    app.query(|c| {
+        use diesel::prelude::*;
+        use fanfare::db::schema::webhook_deliveries::dsl::*;
+        let bodies: Vec<Vec<u8>> = webhook_deliveries.select(body).load(c).unwrap();
+        bodies
+            .iter()
+            .map(|b| serde_json::from_slice(b).unwrap())
+            .collect()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn events_queued_together_arrive_batched_with_several_entries_per_delivery() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |s| s.sandbox.webhook_batch = 4,
+    )
+    .await;
+    // Ten events for two subscribed pages, queued in one transaction so the sender
+    // sees them together (the admin endpoints wake it after every single event).
+    app.query(|c| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "INSERT INTO sandbox_subscriptions (page_id, fields) VALUES ('{BRAND_PAGE}', 'feed'), ('{COFFEE_PAGE}', 'feed')"
+        ))
+        .execute(c)
+        .unwrap();
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            for i in 0..10 {
+                let page = if i % 2 == 0 { BRAND_PAGE } else { COFFEE_PAGE };
+                let value = json!({"item": "status", "verb": "add", "post_id": format!("{page}_{}", 900 + i), "message": format!("event {i}")});
+                assert!(fanfare::platform::sandbox::store::queue_event(c, page, "feed", &value)?);
+            }
+            Ok(())
+        })
+        .unwrap();
+    })
+    .await;
+    let r: Value = app
+        .client
+        .post(app.url("/sandbox/admin/flush"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["outbox"]["pending"], 0);
+    let envelopes = stored_envelopes(&app).await;
+    let changes = |e: &Value| -> usize {
+        e["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|en| en["changes"].as_array().unwrap().len())
+            .sum()
+    };
+    let total: usize = envelopes.iter().map(changes).sum();
+    assert_eq!(total, 10, "every event is delivered once");
+    // At most webhook_batch (4) events per delivery: 4 + 4 + 2.
+    assert_eq!(
+        envelopes.len(),
+        3,
+        "ten events in batches of four take three deliveries, not ten"
+    );
+    assert!(envelopes.iter().all(|e| changes(e) <= 4));
+    assert!(
+        envelopes
+            .iter()
+            .any(|e| e["entry"].as_array().unwrap().len() == 2 && changes(e) == 4),
+        "a delivery carries an entry per page, each with several changes: {envelopes:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_deliveries_back_off_exponentially() {
+    // Nothing listens on port 9: every attempt fails at once.
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |s| s.sandbox.webhook_url = "http://127.0.0.1:9/webhooks/facebook".into(),
+    )
+    .await;
+    app.query(|c| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "INSERT INTO sandbox_subscriptions (page_id, fields) VALUES ('{BRAND_PAGE}', 'feed')"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let r = app
+        .client
+        .post(app.url("/sandbox/admin/webhooks"))
+        .json(&json!({"page_id": BRAND_PAGE, "field": "feed", "value": {"item": "status", "verb": "add"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut delays = Vec::new();
+    for attempt in 1..=4i64 {
+        if attempt > 1 {
+            // Make the retry due now instead of waiting for it.
+            app.query(|c| {
+                use diesel::prelude::*;
+                diesel::sql_query(
+                    "UPDATE sandbox_webhook_outbox SET next_attempt_at = now() WHERE delivered_at IS NULL",
+                )
+                .execute(c)
+                .unwrap();
+            })
+            .await;
+            app.client
+                .post(app.url("/sandbox/admin/flush"))
+                .send()
+                .await
+                .unwrap();
+        }
+        // The background sender or the flush makes the attempt; wait (bounded) for it
+        // to be recorded, then read how far the next one was pushed.
+        app.eventually("the attempt is recorded", move |c| {
+            count(
+                c,
+                &format!("sandbox_webhook_outbox WHERE attempts = {attempt} AND last_error IS NOT NULL AND next_attempt_at < now() + interval '50 seconds'"),
+            ) == 1
+        })
+        .await;
+        let delay: f64 = app
+            .query(|c| {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct D {
+                    #[diesel(sql_type = diesel::sql_types::Double)]
+                    d: f64,
+                }
+                diesel::sql_query(
+                    "SELECT extract(epoch FROM next_attempt_at - now())::float8 AS d FROM sandbox_webhook_outbox",
+                )
+                .get_result::<D>(c)
+                .unwrap()
+                .d
+            })
+            .await;
+        delays.push(delay);
+    }
+    // 1 s, 2 s, 4 s, 8 s after attempts 1..4 (1 s doubling): each wait about doubles.
+    assert!(delays[0] > 0.5, "{delays:?}");
+    for w in delays.windows(2) {
+        assert!(w[1] > w[0] * 1.6, "the backoff grows: {delays:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_latency_knob_delays_graph_calls_from_config_and_from_the_admin_endpoint() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |s| s.sandbox.latency_ms = 300,
+    )
+    .await;
+    let token = user_token(&app, ADMIN_ALEX, "public_profile").await;
+    let faults: Value = app.get("/sandbox/admin/faults").await.json().await.unwrap();
+    assert_eq!(faults["latency_ms"], 300, "the config sets the knob");
+    // A lower bound only: the call cannot be faster than the added latency.
+    let started = std::time::Instant::now();
+    let (status, _) = graph_get(&app, "me", &token, &[]).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let r = app
+        .client
+        .post(app.url("/sandbox/admin/faults"))
+        .json(&json!({"latency_ms": 700}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let started = std::time::Instant::now();
+    let (status, _) = graph_get(&app, "me", &token, &[]).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(700));
+}
+
+/// Every sandbox world table as sorted JSON rows, without row creation stamps and serials.
+fn world_dump(conn: &mut diesel::PgConnection) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    let mut out = Vec::new();
+    for table in [
+        "sandbox_users",
+        "sandbox_pages",
+        "sandbox_page_roles",
+        "sandbox_posts",
+        "sandbox_comments",
+        "sandbox_reactions",
+    ] {
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT '{table} ' || (to_jsonb(t) - 'created_at' - 'seq')::text AS row \
+             FROM {table} t ORDER BY 1"
+        ))
+        .load(conn)
+        .unwrap();
+        assert!(!rows.is_empty(), "{table} is seeded");
+        out.extend(rows.into_iter().map(|r| r.row));
+    }
+    out
+}
+
+#[tokio::test]
+async fn seeding_is_deterministic_per_seed() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let settings = crate::helpers::test_settings("postgres://x@127.0.0.1/x");
+    let (seed, fans) = (settings.sandbox.seed, settings.sandbox.fans);
+    let dumps = tokio::task::spawn_blocking(move || {
+        // The template was seeded by whichever test process built it; two fresh
+        // databases seeded here with the same and with another seed.
+        let template = crate::helpers::TestDb::new();
+        let mut dumps = vec![world_dump(&mut template.conn())];
+        for s in [seed, seed + 1] {
+            let name = format!("fanfare_seed_{}", uuid::Uuid::new_v4().simple());
+            let mut admin =
+                diesel::PgConnection::establish(crate::helpers::server_url().as_str()).unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            {
+                let mut c =
+                    diesel::PgConnection::establish(&crate::helpers::db_url(&name)).unwrap();
+                fanfare::db::run_migrations(&mut c).unwrap();
+                assert!(fanfare::platform::sandbox::seed::ensure_seeded(&mut c, s, fans).unwrap());
+                assert!(
+                    !fanfare::platform::sandbox::seed::ensure_seeded(&mut c, s, fans).unwrap(),
+                    "seeding happens once"
+                );
+                dumps.push(world_dump(&mut c));
+            }
+            admin
+                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .unwrap();
+        }
+        dumps
+    })
+    .await
+    .unwrap();
+    assert!(dumps[0] == dumps[1], "the same seed builds the same world");
+    assert!(dumps[0] != dumps[2], "another seed builds another world");
 }

@@ -165,3 +165,21 @@ pub fn entry_id(body: &str) -> i64 {
         .as_i64()
         .unwrap()
 }
+
+/// The value of one Prometheus series in `/metrics` text (`name{labels}` exactly as
+/// rendered), or 0 when the series is absent.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(|v| v.trim().parse::<f64>().unwrap())
+        })
+        .unwrap_or(0.0)
+}
+
+pub async fn scrape(app: &TestApp) -> String {
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}

@@ -21,6 +21,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "GET",
         "/api/v1/contests?page_id={id}&probe=list-is-empty",
     ),
+    (
+        "contest",
+        "GET",
+        "/api/v1/audit?subject_type=contest&subject_id={id}&probe=list-is-empty",
+    ),
     ("contact", "GET", "/api/v1/contacts/{id}"),
     ("segment", "GET", "/api/v1/segments/{id}"),
     ("segment", "DELETE", "/api/v1/segments/{id}"),

@@ -416,3 +416,65 @@ async fn workers_process_every_event_once() {
     .await;
     assert_eq!(app.query(|c| count(c, "webhook_events")).await, 4);
 }
+
+#[tokio::test]
+async fn metrics_count_accepted_duplicate_and_rejected_deliveries_queue_depth_and_latency() {
+    use crate::support::{metric, scrape};
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let before = scrape(&app).await;
+    const ACCEPTED: &str = r#"fanfare_webhook_deliveries_total{outcome="accepted"}"#;
+    const DUPLICATE: &str = r#"fanfare_webhook_deliveries_total{outcome="duplicate"}"#;
+    const MISMATCH: &str = r#"fanfare_webhook_rejections_total{reason="mismatch"}"#;
+    const READY: &str = r#"fanfare_jobs_queue_depth{state="ready"}"#;
+    const LATENCY: &str = r#"fanfare_http_request_duration_seconds_count{method="POST",route="/webhooks/facebook",status="2xx"}"#;
+    const LATENCY_401: &str = r#"fanfare_http_request_duration_seconds_count{method="POST",route="/webhooks/facebook",status="4xx"}"#;
+    for series in [ACCEPTED, DUPLICATE, MISMATCH, LATENCY, LATENCY_401] {
+        assert_eq!(metric(&before, series), 0.0, "{series}");
+    }
+    assert_eq!(metric(&before, READY), 0.0);
+
+    // Two different deliveries (one event and two events), one of them sent twice.
+    let one = fixture("feed-comment-add");
+    let two = fixture("two-entries");
+    for body in [&one, &two, &one] {
+        assert_eq!(post_signed(&app, body).await.status(), 200);
+    }
+    let forged = post_with_headers(
+        &app,
+        &one,
+        &[("x-hub-signature-256", &sign_sha256(&one, b"not-the-secret"))],
+    )
+    .await;
+    assert_eq!(forged.status(), 401);
+
+    let jobs = app.query(|c| count(c, "jobs")).await;
+    assert_eq!(jobs, 3, "one job per stored event");
+    let after = scrape(&app).await;
+    assert_eq!(metric(&after, ACCEPTED), 2.0);
+    assert_eq!(metric(&after, DUPLICATE), 1.0);
+    assert_eq!(metric(&after, MISMATCH), 1.0);
+    assert_eq!(metric(&after, READY), jobs as f64, "queue depth is sampled");
+    assert_eq!(
+        metric(&after, LATENCY),
+        3.0,
+        "every answered request is timed"
+    );
+    assert_eq!(metric(&after, LATENCY_401), 1.0);
+    let sum = metric(
+        &after,
+        r#"fanfare_http_request_duration_seconds_sum{method="POST",route="/webhooks/facebook",status="2xx"}"#,
+    );
+    assert!(sum > 0.0, "latencies are recorded: {sum}");
+    let inf = metric(
+        &after,
+        r#"fanfare_http_request_duration_seconds_bucket{method="POST",route="/webhooks/facebook",status="2xx",le="+Inf"}"#,
+    );
+    assert_eq!(inf, 3.0);
+}
