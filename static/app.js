@@ -83,6 +83,22 @@
     }).catch(function () { /* reach counting is best effort */ });
   }
 
+  /* The first focus in the entry form tells the server the fan started it
+     (timeline and funnel "form start"); without JS the entry itself counts. */
+  document.addEventListener("focusin", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-form-start]");
+    if (!form || form.hasAttribute("data-form-started") || !window.fetch) { return; }
+    form.setAttribute("data-form-started", "");
+    var body = new URLSearchParams();
+    body.append("csrf_token", (form.elements.csrf_token || {}).value || "");
+    window.fetch(form.getAttribute("data-form-start"), {
+      method: "POST",
+      body: body,
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin"
+    }).catch(function () { /* best effort, like share counting */ });
+  });
+
   function enhanceCopyButtons(root) {
     all(root, "[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
   }

@@ -85,6 +85,12 @@ pub enum Command {
         /// Votes rallied for each campaigner.
         #[arg(long, default_value_t = 3)]
         rally: usize,
+        /// Fans who only take part in a prize poll of a second contest.
+        #[arg(long, default_value_t = 5)]
+        poll_fans: usize,
+        /// Then close the contest, pick winners by votes and announce them.
+        #[arg(long)]
+        finish: bool,
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
@@ -143,6 +149,8 @@ pub fn run() -> anyhow::Result<()> {
                 vote_rate,
                 comment_rate,
                 rally,
+                poll_fans,
+                finish,
                 seed,
             } => {
                 let url = url.unwrap_or_else(|| {
@@ -162,6 +170,8 @@ pub fn run() -> anyhow::Result<()> {
                         vote_rate,
                         comment_rate,
                         rally,
+                        poll_fans,
+                        finish,
                         seed,
                     },
                 )

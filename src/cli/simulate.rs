@@ -7,7 +7,13 @@
 //! - side-liners open the fan page (through the page tab) and at most comment or
 //!   react on the page; they never enter or vote.
 //!
-//! It needs a running Fanfare in sandbox mode (`cargo run --release`).
+//! - poll fans (`--poll-fans N`) only take part in a pre-launch prize poll of a
+//!   second contest: one suggests a prize, the admin approves it, all vote on it.
+//!   Taking part in the poll makes them participants (assistants) without entering.
+//!
+//! With `--finish` the UGC contest is then run to its end: closed, winners picked
+//! by votes, and announced. It needs a running Fanfare in sandbox mode
+//! (`cargo run --release`); the counts set its size (the tests use a few fans).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -36,6 +42,10 @@ pub struct Options {
     pub comment_rate: f64,
     /// Votes rallied for each campaigner's entry.
     pub rally: usize,
+    /// Fans who only take part in a prize poll (suggest or vote).
+    pub poll_fans: usize,
+    /// Close the contest, pick winners by votes and announce them.
+    pub finish: bool,
     pub seed: u64,
 }
 
@@ -171,7 +181,7 @@ const IDEAS: &[&str] = &[
 
 pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
     let base = o.url.trim_end_matches('/').to_string();
-    let total = o.campaigners + o.assistants + o.side_liners;
+    let total = o.campaigners + o.assistants + o.side_liners + o.poll_fans;
     let fans_needed = total + o.campaigners * 2;
     if fans_needed as u32 > settings.sandbox.fans {
         bail!(
@@ -256,7 +266,7 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
             &id,
         )
         .await?;
-        let (csrf, referral) = open_page(&base, &c, &slug).await?;
+        let (csrf, _) = open_page(&base, &c, &slug).await?;
         let idea = IDEAS[rng.gen_range(0..IDEAS.len())];
         let fields = vec![
             ("email", format!("fan{id}@example.com")),
@@ -267,6 +277,8 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
             campaigner_entries.push(entry);
             *summary.entry("entries").or_default() += 1;
         }
+        // The invite link is offered once the fan has entered.
+        let (_, referral) = open_page(&base, &c, &slug).await?;
         sandbox(&base, &c, "shares", json!({"post_id": format!("{BRAND_PAGE}_555"), "user_id": id, "message": "Enter this contest!"})).await?;
         *summary.entry("shares").or_default() += 1;
         // Friends who click the referral link and enter.
@@ -409,6 +421,18 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
         }
         bar.inc(1);
     }
+
+    // Poll fans: a prize poll before the launch of the next contest.
+    if o.poll_fans > 0 {
+        bar.set_message("prize poll");
+        let poll_ids: Vec<String> = (0..o.poll_fans)
+            .map(|_| ids.next().context("out of fans"))
+            .collect::<anyhow::Result<_>>()?;
+        let n = prize_poll(&base, &admin, &csrf_admin, page_id, &poll_ids).await?;
+        *summary.entry("poll suggestions").or_default() += n.0;
+        *summary.entry("poll votes").or_default() += n.1;
+        bar.inc(o.poll_fans as u64);
+    }
     bar.finish_and_clear();
 
     // Let webhooks arrive and the queue drain, then ask for the segments.
@@ -435,6 +459,11 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    let winners = if o.finish {
+        Some(finish(&base, &admin, &csrf_admin, page_id, &slug).await?)
+    } else {
+        None
+    };
     let sizes: Value = admin
         .post(format!("{base}/api/v1/segments/recompute"))
         .header("x-csrf-token", &csrf_admin)
@@ -452,9 +481,180 @@ pub async fn run(settings: &Settings, o: Options) -> anyhow::Result<()> {
     for (k, v) in keys {
         println!("  {k:<18} {v}");
     }
+    if let Some(w) = winners {
+        println!("Contest {slug}: {}", w);
+    }
     println!("Segments:");
     for key in ["campaigner", "assistant", "side_liner"] {
         println!("  {key:<18} {}", sizes["sizes"][key].as_i64().unwrap_or(0));
     }
     Ok(())
+}
+
+/// Admin API call with the session cookie and CSRF header; fails on an error status.
+async fn admin_call(
+    base: &str,
+    admin: &reqwest::Client,
+    csrf: &str,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let r = admin
+        .post(format!("{base}{path}"))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await?;
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("POST {path} answered {status}: {v}");
+    }
+    Ok(v)
+}
+
+/// A second contest in `prize_poll`: the first fan suggests a prize, the admin
+/// approves it, every fan votes for it. Returns (suggestions, votes) counted.
+async fn prize_poll(
+    base: &str,
+    admin: &reqwest::Client,
+    admin_csrf: &str,
+    page_id: i64,
+    fans: &[String],
+) -> anyhow::Result<(usize, usize)> {
+    let contest = admin_call(
+        base,
+        admin,
+        admin_csrf,
+        "/api/v1/contests",
+        json!({"page_id": page_id, "kind": "ugc", "title": "Next season's shirt",
+               "rules_text": "Simulated contest. One entry per person.",
+               "prize": "Chosen by the fans"}),
+    )
+    .await?;
+    let cid = contest["id"].as_i64().context("contest not created")?;
+    let slug = contest["slug"]
+        .as_str()
+        .context("contest has no slug")?
+        .to_string();
+    let closes_at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    admin_call(
+        base,
+        admin,
+        admin_csrf,
+        &format!("/api/v1/contests/{cid}/poll"),
+        json!({"budget": 500, "currency": "USD", "closes_at": closes_at}),
+    )
+    .await?;
+    let mut suggestion: Option<i64> = None;
+    let mut votes = 0;
+    for id in fans {
+        let c = client();
+        login(
+            base,
+            &c,
+            &format!("/auth/fan/login?page={BRAND_PAGE}&return_to=/c/{slug}"),
+            id,
+        )
+        .await?;
+        let (csrf, _) = open_page(base, &c, &slug).await?;
+        let sid = match suggestion {
+            Some(sid) => sid,
+            None => {
+                let r: Value = c
+                    .post(format!("{base}/c/{slug}/poll/suggest"))
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("title", "Festival tickets for two"),
+                        ("value", "200"),
+                        ("url", ""),
+                    ])
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let sid = r["suggestion"]["id"]
+                    .as_i64()
+                    .with_context(|| format!("suggestion refused: {r}"))?;
+                admin_call(
+                    base,
+                    admin,
+                    admin_csrf,
+                    &format!("/api/v1/suggestions/{sid}/moderation"),
+                    json!({"status": "approved"}),
+                )
+                .await?;
+                suggestion = Some(sid);
+                sid
+            }
+        };
+        let r: Value = c
+            .post(format!("{base}/c/{slug}/poll/vote/{sid}"))
+            .header("accept", "application/json")
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await?
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        if r["status"] == "counted" {
+            votes += 1;
+        }
+    }
+    Ok((usize::from(suggestion.is_some()), votes))
+}
+
+/// Runs the contest to its end: closed, one winner by votes, announced. Returns
+/// a line describing the outcome.
+async fn finish(
+    base: &str,
+    admin: &reqwest::Client,
+    admin_csrf: &str,
+    page_id: i64,
+    slug: &str,
+) -> anyhow::Result<String> {
+    let contests: Value = admin
+        .get(format!("{base}/api/v1/contests?page_id={page_id}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let cid = contests["data"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["slug"] == slug))
+        .and_then(|c| c["id"].as_i64())
+        .context("the contest is gone")?;
+    admin_call(
+        base,
+        admin,
+        admin_csrf,
+        &format!("/api/v1/contests/{cid}/transition"),
+        json!({"to": "closed"}),
+    )
+    .await?;
+    admin_call(
+        base,
+        admin,
+        admin_csrf,
+        &format!("/api/v1/contests/{cid}/draw"),
+        json!({"method": "votes", "winners": 1, "alternates": 1}),
+    )
+    .await?;
+    admin_call(
+        base,
+        admin,
+        admin_csrf,
+        &format!("/api/v1/contests/{cid}/announce"),
+        json!({}),
+    )
+    .await?;
+    let winners: Value = admin
+        .get(format!("{base}/api/v1/contests/{cid}/winners"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let n = winners["winners"].as_array().map_or(0, Vec::len);
+    Ok(format!("closed, {n} winner(s) by votes, announced"))
 }

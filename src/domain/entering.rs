@@ -187,7 +187,11 @@ pub fn store(
             asid: entrant.asid.clone(),
             email: valid.email.clone(),
             display_name: valid.name.clone(),
-            source: if entrant.asid.is_some() {
+            // The first source of a new contact (an existing one keeps its own):
+            // a verified referral attribution wins, then a Facebook login.
+            source: if entrant.referral.is_some() {
+                "referral"
+            } else if entrant.asid.is_some() {
                 "login"
             } else {
                 "fan_page"
@@ -249,6 +253,19 @@ pub fn store(
             }))
         }
     };
+    // Without JavaScript no beacon reports the form start: the entry implies it
+    // (same key as the beacon's, so it counts once a day; `domain::form_start`).
+    if let Some(v) = &entrant.visitor_id {
+        crate::domain::form_start::record(
+            conn,
+            contest.page_id,
+            contest.id,
+            v,
+            Some(contact_id),
+            "entry",
+            now,
+        )?;
+    }
     for consent in &valid.consents {
         crate::db::consents::record(
             conn,

@@ -11,6 +11,7 @@ pub mod entering;
 pub mod entry_form;
 pub mod events;
 pub mod export;
+pub mod form_start;
 pub mod hooks;
 pub mod images;
 pub mod input;

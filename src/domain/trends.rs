@@ -1,6 +1,6 @@
 //! Trends per page or contest: daily series (views, entries, votes, referrals,
 //! comments, reach), sentiment over time, top terms and hashtags, segment movement,
-//! and the funnel views → entries → referral clicks → referred entries.
+//! and the funnel views → form starts → entries → referral clicks → referred entries.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +19,8 @@ pub struct Series {
 #[derive(Debug, Serialize)]
 pub struct Funnel {
     pub views: i64,
+    /// Fans who began the entry form (`domain::form_start`).
+    pub form_starts: i64,
     pub entries: i64,
     pub referral_clicks: i64,
     pub referred_entries: i64,
@@ -129,6 +131,7 @@ pub fn compute(
         segments,
         funnel: Funnel {
             views: total("page_view"),
+            form_starts: total("form_start"),
             entries: total("entry"),
             referral_clicks: total("referral_click"),
             referred_entries: total("referral_conversion"),

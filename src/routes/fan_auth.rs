@@ -168,6 +168,19 @@ async fn callback(
         .encrypt(user.value.expose(), &format!("fan:{}", me.id));
     let expires = token.expires_in.map(|s| Utc::now() + Duration::seconds(s));
     let (asid, email, display) = (me.id.clone(), me.email.clone(), name.clone());
+    // A fan who came through someone's referral link (a genuine attribution
+    // cookie) and is new here is a referral contact; an existing one keeps its
+    // first source.
+    let referred = req
+        .cookie(crate::auth::cookies::REFERRAL_COOKIE)
+        .and_then(|c| {
+            crate::domain::referrals::verify_attribution(
+                &state.keys.referral,
+                c.value(),
+                Utc::now(),
+            )
+        })
+        .is_some();
     state
         .db
         .transaction(move |c| {
@@ -178,7 +191,7 @@ async fn callback(
                     asid: Some(asid.clone()),
                     email,
                     display_name: Some(display),
-                    source: "login",
+                    source: if referred { "referral" } else { "login" },
                     ..Default::default()
                 },
             )?;

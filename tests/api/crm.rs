@@ -1046,3 +1046,235 @@ async fn segment_sizes_are_recorded_daily_and_trends_show_the_movement() {
     assert_eq!(history[1][1], 2);
     assert_eq!(seg("campaigner")["size"], 0);
 }
+
+/// The first source of a contact.
+fn first_source(c: &mut PgConnection, contact: i64) -> String {
+    #[derive(QueryableByName)]
+    struct S {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        s: String,
+    }
+    diesel::sql_query(format!(
+        "SELECT first_source AS s FROM contacts WHERE id = {contact}"
+    ))
+    .get_result::<S>(c)
+    .unwrap()
+    .s
+}
+
+#[tokio::test]
+async fn form_starts_count_once_a_day_and_show_in_the_timeline_and_the_funnel() {
+    use crate::engage::{contact_of_entry, enter_as};
+    let app = crate::engage::app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(
+        &app,
+        &inst,
+        json!({"auto_approve": true, "form_schema": {"fields": {"email": "required"}}}),
+    )
+    .await;
+    let (slug, cid) = (
+        c["slug"].as_str().unwrap().to_string(),
+        c["id"].as_i64().unwrap(),
+    );
+    let beacon = |b: &reqwest::Client, csrf: &str| {
+        b.post(app.url(&format!("/c/{slug}/form-start")))
+            .form(&[("csrf_token", csrf)])
+            .send()
+    };
+    let starts = |extra: &'static str| {
+        let app = &app;
+        async move {
+            app.query(move |c| count(c, &format!("activities WHERE kind = 'form_start' {extra}")))
+                .await
+        }
+    };
+    // Ana (with JS): focusing the form sends the beacon; repeats count once.
+    let ana = browser();
+    let csrf = fan_page(&app, &ana, &slug).await;
+    assert!(
+        ana.get(app.url(&format!("/c/{slug}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("data-form-start=\"/c/{slug}/form-start\"")),
+        "the entry form names its beacon"
+    );
+    for _ in 0..3 {
+        assert_eq!(beacon(&ana, &csrf).await.unwrap().status(), 204);
+    }
+    assert_eq!(starts("").await, 1);
+    assert_eq!(
+        starts("AND contact_id IS NULL").await,
+        1,
+        "anonymous so far"
+    );
+    // Without the page's CSRF token nothing is recorded.
+    let stranger = browser();
+    assert_eq!(beacon(&stranger, "forged").await.unwrap().status(), 403);
+    assert_eq!(starts("").await, 1);
+    // Ana enters the same day: still one form start, now on her contact.
+    let ana_entry = enter_as(&app, &ana, &slug, "ana@fan.io", &[]).await;
+    let ana_contact = app.query(move |c| contact_of_entry(c, ana_entry)).await;
+    assert_eq!(starts("").await, 1);
+    assert_eq!(
+        starts("AND contact_id IS NOT NULL AND details->>'via' = 'beacon'").await,
+        1
+    );
+    // Ben (no JS) enters straight away: the entry implies his form start.
+    let ben = browser();
+    enter_as(&app, &ben, &slug, "ben@fan.io", &[]).await;
+    assert_eq!(starts("AND details->>'via' = 'entry'").await, 1);
+    // Cleo starts the form and gives up.
+    let cleo = browser();
+    let csrf = fan_page(&app, &cleo, &slug).await;
+    assert_eq!(beacon(&cleo, &csrf).await.unwrap().status(), 204);
+    assert_eq!(starts("").await, 3);
+
+    // The contact timeline shows it.
+    settled(&app).await;
+    let (st, contact) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contacts/{ana_contact}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{contact}");
+    let kinds: Vec<&str> = contact["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"form_start"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"page_view") && kinds.contains(&"entry"),
+        "{kinds:?}"
+    );
+    // The funnel: three views, three form starts, two entries.
+    let (_, t) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!(
+            "/api/v1/trends?page_id={}&contest_id={cid}&days=7",
+            inst.page_id
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            t["funnel"]["views"].as_i64(),
+            t["funnel"]["form_starts"].as_i64(),
+            t["funnel"]["entries"].as_i64()
+        ),
+        (Some(3), Some(3), Some(2)),
+        "{}",
+        t["funnel"]
+    );
+}
+
+#[tokio::test]
+async fn fans_arriving_through_a_referral_link_are_referral_contacts() {
+    use crate::engage::{click, code_of, contact_of_entry, enter_as, entrant};
+    let app = crate::engage::app().await;
+    let inst = installed(&app).await;
+    let c = open_contest(&app, &inst, json!({"auto_approve": true})).await;
+    let slug = c["slug"].as_str().unwrap().to_string();
+    let (_, ana_entry) = entrant(&app, &slug, "ana@fan.io", &[]).await;
+    let ana = app.query(move |c| contact_of_entry(c, ana_entry)).await;
+    assert_eq!(app.query(move |c| first_source(c, ana)).await, "fan_page");
+    let code = app.query(move |c| code_of(c, ana)).await;
+
+    // Through the form.
+    let ben_browser = browser();
+    click(&app, &ben_browser, &code).await;
+    let ben_entry = enter_as(&app, &ben_browser, &slug, "ben@fan.io", &[]).await;
+    let ben = app.query(move |c| contact_of_entry(c, ben_entry)).await;
+    assert_eq!(app.query(move |c| first_source(c, ben)).await, "referral");
+
+    // Through a Facebook login after the click: the login creates the contact.
+    let cleo_id = fan(12);
+    let cleo_browser = browser();
+    click(&app, &cleo_browser, &code).await;
+    let callback = crate::accounts::through_dialog(
+        &app,
+        &cleo_browser,
+        &format!("/auth/fan/login?page={BRAND_PAGE}&return_to=/c/{slug}"),
+        &cleo_id,
+    )
+    .await;
+    assert_eq!(
+        cleo_browser.get(callback).send().await.unwrap().status(),
+        302
+    );
+    let cleo = app
+        .query(move |c| {
+            crate::engage::scalar(
+                c,
+                &format!(
+                    "SELECT contact_id AS n FROM contact_identities WHERE kind = 'asid' AND value = '{cleo_id}'"
+                ),
+            )
+        })
+        .await;
+    assert_eq!(app.query(move |c| first_source(c, cleo)).await, "referral");
+
+    // A fan already known keeps the first source they had.
+    let dora_browser = browser();
+    let dora_entry = enter_as(&app, &dora_browser, &slug, "dora@fan.io", &[]).await;
+    let dora = app.query(move |c| contact_of_entry(c, dora_entry)).await;
+    click(&app, &dora_browser, &code).await;
+    let cid = c["id"].as_i64().unwrap();
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "PATCH",
+        &format!("/api/v1/contests/{cid}"),
+        Some(json!({"entry_limit": "daily"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "UPDATE entries SET entry_period = '2020-01-01' WHERE contact_id = {dora}"
+        ))
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    let again = enter_as(&app, &dora_browser, &slug, "dora@fan.io", &[]).await;
+    assert_eq!(app.query(move |c| contact_of_entry(c, again)).await, dora);
+    assert_eq!(app.query(move |c| first_source(c, dora)).await, "fan_page");
+    // Without a referral: a login is a login.
+    let eve_id = fan(13);
+    let eve_browser = browser();
+    let callback = crate::accounts::through_dialog(
+        &app,
+        &eve_browser,
+        &format!("/auth/fan/login?page={BRAND_PAGE}&return_to=/c/{slug}"),
+        &eve_id,
+    )
+    .await;
+    assert_eq!(
+        eve_browser.get(callback).send().await.unwrap().status(),
+        302
+    );
+    let eve = app
+        .query(move |c| {
+            crate::engage::scalar(
+                c,
+                &format!(
+                    "SELECT contact_id AS n FROM contact_identities WHERE kind = 'asid' AND value = '{eve_id}'"
+                ),
+            )
+        })
+        .await;
+    assert_eq!(app.query(move |c| first_source(c, eve)).await, "login");
+}

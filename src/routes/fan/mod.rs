@@ -13,6 +13,7 @@ pub mod engagement;
 pub mod enter;
 pub mod error;
 pub mod form_input;
+pub mod form_start;
 pub mod my_data;
 pub mod page;
 pub mod poll;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/c/{slug}", web::get().to(page::show))
         .route("/c/{slug}/rules", web::get().to(page::rules))
         .route("/c/{slug}/enter", web::post().to(enter::post))
+        .route("/c/{slug}/form-start", web::post().to(form_start::post))
         .route("/c/{slug}/vote/{entry_id}", web::post().to(vote::post))
         .route("/c/{slug}/share", web::post().to(share::post))
         .route("/c/{slug}/draw.json", web::get().to(draw::get))
