@@ -13,6 +13,7 @@ mod fan;
 mod foundation;
 mod helpers;
 mod jobs;
+mod openapi;
 mod points;
 mod polls;
 mod proxy;
