@@ -38,7 +38,7 @@ pub fn record(conn: &mut PgConnection, a: &NewActivity<'_>) -> QueryResult<bool>
     Ok(n == 1)
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = activities)]
 pub struct Activity {
     pub id: i64,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::schema::{admin_sessions, admins};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = admins)]
 pub struct Admin {
     pub id: i64,

@@ -28,7 +28,7 @@ pub fn record(conn: &mut PgConnection, a: Audit<'_>) -> QueryResult<()> {
         .map(|_| ())
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,

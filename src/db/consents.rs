@@ -28,7 +28,7 @@ pub fn record(
         .map(|_| ())
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = consents)]
 pub struct Consent {
     pub kind: String,

@@ -47,7 +47,7 @@ pub struct Contact {
     pub last_seen_at: DateTime<Utc>,
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[diesel(table_name = contact_identities)]
 pub struct Identity {
     pub kind: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::schema::{contests, page_admins};
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contests)]
 pub struct Contest {
     pub id: i64,

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text, Timestamptz};
 use serde::Serialize;
 
 /// One contact row as the list and the export show it.
-#[derive(QueryableByName, Debug, Clone, Serialize)]
+#[derive(QueryableByName, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactRow {
     #[diesel(sql_type = BigInt)]
     pub id: i64,

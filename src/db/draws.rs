@@ -62,7 +62,7 @@ pub fn mark_revealed(conn: &mut PgConnection, contest_id: i64) -> QueryResult<()
         .map(|_| ())
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = draws)]
 pub struct Draw {
     pub id: i64,
@@ -121,7 +121,7 @@ pub fn lock_draw(conn: &mut PgConnection, draw_id: i64) -> QueryResult<Draw> {
         .first(conn)
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = draw_picks)]
 pub struct Pick {
     pub id: i64,
@@ -283,7 +283,7 @@ pub fn scored_entries(conn: &mut PgConnection, contest_id: i64) -> QueryResult<V
 }
 
 /// Picks with what the winners list shows next to them.
-#[derive(QueryableByName, Debug, Clone, Serialize)]
+#[derive(QueryableByName, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PickView {
     #[diesel(sql_type = BigInt)]
     pub id: i64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::schema::{contacts, entries, page_admins, votes};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = entries)]
 pub struct Entry {
     pub id: i64,
@@ -95,7 +95,7 @@ pub fn find_for_admin(conn: &mut PgConnection, admin_id: i64, id: i64) -> QueryR
 }
 
 /// An entry with what the gallery and the moderation queue show next to it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EntryView {
     #[serde(flatten)]
     pub entry: Entry,

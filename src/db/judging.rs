@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::schema::{admins, judge_scores, judging_criteria};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = judging_criteria)]
 pub struct Criterion {
     pub id: i64,
@@ -83,7 +83,7 @@ pub fn upsert_score(
         .map(|_| ())
 }
 
-#[derive(Queryable, Debug, Clone, Serialize)]
+#[derive(Queryable, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScoreView {
     pub criterion_id: i64,
     pub admin_id: i64,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::schema::{page_admins, pages};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = pages)]
 pub struct Page {
     pub id: i64,

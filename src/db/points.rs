@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::schema::{contacts, point_awards, point_balances};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[diesel(table_name = point_awards)]
 pub struct PointAward {
     pub id: i64,

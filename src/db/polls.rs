@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::schema::{page_admins, poll_suggestions, poll_votes, prize_polls};
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = prize_polls)]
 pub struct Poll {
     pub id: i64,
@@ -107,7 +107,7 @@ pub fn set_adopted(conn: &mut PgConnection, id: i64, suggestion_id: i64) -> Quer
         .get_result(conn)
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = poll_suggestions)]
 pub struct Suggestion {
     pub id: i64,
@@ -206,7 +206,7 @@ pub fn moderate(
 }
 
 /// A suggestion with its vote count and suggester's name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SuggestionView {
     #[serde(flatten)]
     pub suggestion: Suggestion,
@@ -296,7 +296,7 @@ pub fn voted_by(
 
 /// Everyone who took part before launch, with what they did: the CRM segments
 /// on it ("engaged before launch").
-#[derive(QueryableByName, Debug, Clone, Serialize)]
+#[derive(QueryableByName, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Participant {
     #[diesel(sql_type = BigInt)]
     pub contact_id: i64,

@@ -80,7 +80,7 @@ pub fn record_click(
     Ok(n == 1)
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = referrals)]
 pub struct Referral {
     pub id: i64,
@@ -154,7 +154,7 @@ pub fn list(conn: &mut PgConnection, contest_id: i64, limit: i64) -> QueryResult
 }
 
 /// Per referrer: their code, unique clicks, credited and rejected conversions.
-#[derive(QueryableByName, Debug, Clone, Serialize)]
+#[derive(QueryableByName, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReferrerStats {
     #[diesel(sql_type = BigInt)]
     pub contact_id: i64,

@@ -54,7 +54,7 @@ pub fn column(field: &str) -> &'static str {
     }
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = segments)]
 pub struct Segment {
     pub id: i64,
@@ -268,7 +268,7 @@ pub fn record_sizes(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<(S
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SegmentView {
     #[serde(flatten)]
     pub segment: Segment,

@@ -39,7 +39,7 @@ pub fn recent_from_ip(conn: &mut PgConnection, ip: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-#[derive(Queryable, Selectable, Debug, Clone, Serialize)]
+#[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = votes)]
 pub struct Vote {
     pub id: i64,
@@ -56,7 +56,7 @@ pub struct Vote {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VoteView {
     #[serde(flatten)]
     pub vote: Vote,

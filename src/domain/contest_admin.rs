@@ -16,7 +16,7 @@ use crate::error::AppError;
 
 /// What an admin may set. Absent fields are left alone; `Some(None)` clears a
 /// nullable one.
-#[derive(Deserialize, Debug, Default, Clone)]
+#[derive(Deserialize, Debug, Default, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContestInput {
     pub page_id: Option<i64>,

@@ -17,7 +17,7 @@ use crate::error::AppError;
 /// Most criteria per contest.
 pub const MAX_CRITERIA: usize = 12;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreInput {
     pub criterion_id: i64,

@@ -10,13 +10,13 @@ use serde::Serialize;
 
 use crate::db::{segments, trends as q};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Series {
     pub name: &'static str,
     pub values: Vec<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Funnel {
     pub views: i64,
     /// Fans who began the entry form (`domain::form_start`).
@@ -26,7 +26,7 @@ pub struct Funnel {
     pub referred_entries: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SegmentMovement {
     pub key: String,
     pub name: String,
@@ -35,7 +35,7 @@ pub struct SegmentMovement {
     pub history: Vec<(NaiveDate, i32)>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Trends {
     pub days: Vec<NaiveDate>,
     pub series: Vec<Series>,

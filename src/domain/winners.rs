@@ -290,7 +290,7 @@ pub fn run(
 }
 
 /// What a decline did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Declined {
     pub declined: Pick,
     /// The alternate who took the slot; `None` when no alternate was left.

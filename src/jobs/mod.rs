@@ -337,6 +337,8 @@ mod tests {
             max_attempts: 8,
             backoff_base_ms: base,
             backoff_max_ms: max,
+            reach_refresh_interval_secs: 86_400,
+            segment_sizes_interval_secs: 3_600,
         }
     }
 

@@ -62,10 +62,28 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                     "unsupported_media_type",
                     "expected Content-Type: application/json",
                 ),
+                actix_web::error::JsonPayloadError::Deserialize(e) if is_float_for_integer(e) => {
+                    AppError::bad_request(
+                        "malformed_json",
+                        format!(
+                            "expected an integer, got a number with a decimal point \
+                             (write 1, not 1.0): {e}"
+                        ),
+                    )
+                }
                 other => AppError::bad_request("malformed_json", other.to_string()),
             };
             status.into()
         })
+}
+
+/// serde_json refuses `1.0` for an integer field ("invalid type: floating point
+/// `1.0`, expected i64"). The API documents integers as integers and keeps
+/// refusing them, with a message that says what to send instead.
+fn is_float_for_integer(e: &serde_json::Error) -> bool {
+    let m = e.to_string();
+    m.starts_with("invalid type: floating point")
+        && (m.contains("expected i") || m.contains("expected u"))
 }
 
 pub fn query_config() -> web::QueryConfig {

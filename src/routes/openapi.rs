@@ -10,9 +10,14 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use super::api::{
+    audit, contacts, contests, draws, entries, exports, judging, me, pages, points, polls,
+    referrals, segments, trends, votes,
+};
 use super::{facebook_callbacks, health, webhooks};
 
 pub const OPENAPI_JSON: &str = "/api/openapi.json";
@@ -32,6 +37,51 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
         facebook_callbacks::deauthorize,
         facebook_callbacks::data_deletion,
         facebook_callbacks::deletion_status,
+        me::me,
+        pages::list,
+        pages::show,
+        pages::resubscribe,
+        contests::list,
+        contests::create,
+        contests::show,
+        contests::update,
+        contests::transition,
+        contests::backfill,
+        entries::list,
+        entries::bulk,
+        entries::show,
+        entries::one,
+        votes::list,
+        votes::void,
+        points::board,
+        points::list,
+        points::adjust,
+        referrals::list,
+        draws::run,
+        draws::show,
+        draws::announce,
+        draws::decline,
+        judging::list_criteria,
+        judging::add_criterion,
+        judging::ranking,
+        judging::scores,
+        judging::score,
+        polls::open,
+        polls::show,
+        polls::close,
+        polls::adopt,
+        polls::participants,
+        polls::moderate,
+        audit::list,
+        contacts::list,
+        contacts::show,
+        segments::list,
+        segments::create,
+        segments::recompute,
+        segments::show,
+        segments::remove,
+        trends::trends,
+        exports::contacts,
     ),
     components(schemas(
         ErrorResponse,
@@ -46,9 +96,58 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
     tags(
         (name = "operations", description = "Liveness and readiness probes"),
         (name = "facebook", description = "Callbacks called by Facebook: webhooks and signed_request endpoints"),
-    )
+        (name = "me", description = "Admin API: the signed-in admin"),
+        (name = "pages", description = "Admin API: Facebook pages and their token and webhook health"),
+        (name = "contests", description = "Admin API: contests and their lifecycle"),
+        (name = "entries", description = "Admin API: entries and moderation"),
+        (name = "votes", description = "Admin API: votes and fraud review"),
+        (name = "points", description = "Admin API: points ledger and leaderboards"),
+        (name = "referrals", description = "Admin API: referrers and conversions"),
+        (name = "winners", description = "Admin API: winner selection, declines, announcement"),
+        (name = "judging", description = "Admin API: judging criteria and scores"),
+        (name = "polls", description = "Admin API: prize polls and suggestions"),
+        (name = "audit", description = "Admin API: the audit log"),
+        (name = "contacts", description = "Admin API: the social CRM's contacts"),
+        (name = "segments", description = "Admin API: personas and custom segments"),
+        (name = "trends", description = "Admin API: trends and the funnel"),
+        (name = "exports", description = "Admin API: streaming contact exports"),
+    ),
+    modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+/// How the admin API (`/api/v1`) authenticates (`auth::admin::AdminAuth`): the
+/// session JWT, either as a bearer token or in the dashboard's cookie. Cookie
+/// sessions also send `X-CSRF-Token` (from `GET /api/v1/me`) on state-changing
+/// requests; bearer clients do not need it.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The admin session token (HS256 JWT) issued at Facebook sign-in \
+                         (`/auth/facebook/login`); the same token the `fanfare_admin` cookie holds.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::cookies::ADMIN_COOKIE,
+                "The dashboard's session cookie. State-changing requests also need the \
+                 `X-CSRF-Token` header from `GET /api/v1/me`.",
+            ))),
+        );
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Swagger UI's page uses relative links (./swagger-ui.css), so it lives at

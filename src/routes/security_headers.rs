@@ -4,6 +4,9 @@
 //!   (plus `data:` images), no inline script or style, no plugins, no `<base>`.
 //!   Forms may post to ourselves and to the Facebook login dialog origin, because
 //!   Chrome applies `form-action` to the redirect that follows a form submission.
+//! - The API docs (`/api/docs/`, Swagger UI) get the same policy plus the hash of
+//!   the one inline `<style>` Swagger UI renders (inside its SVG logo), so exactly
+//!   that stylesheet is allowed and nothing else inline is, here or anywhere.
 //! - Framing: the fan pages (`/tab`, `/c/…`, `/r/…`) are shown inside facebook.com
 //!   page tabs, so they allow Facebook's origins as frame ancestors. Everything else
 //!   (dashboard, API docs) refuses framing entirely (clickjacking).
@@ -45,10 +48,24 @@ pub fn is_embeddable(path: &str) -> bool {
         || path.starts_with("/r/")
 }
 
+/// CSP hashes of the inline styles of the vendored Swagger UI (5.17.14): its topbar
+/// logo is an SVG with a `<style>` element,
+/// `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}`.
+/// tests/api/openapi.rs recomputes them from the served bundle, so a Swagger UI
+/// upgrade that changes the logo fails a test instead of the browser console.
+pub const SWAGGER_UI_STYLE_HASHES: &[&str] =
+    &["sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w="];
+
+/// True for the Swagger UI pages.
+pub fn is_api_docs(path: &str) -> bool {
+    path.starts_with("/api/docs/")
+}
+
 /// The header values, computed once from the settings.
 struct Policy {
     csp_strict: HeaderValue,
     csp_embeddable: HeaderValue,
+    csp_api_docs: HeaderValue,
     hsts: Option<HeaderValue>,
 }
 
@@ -64,9 +81,9 @@ impl SecurityHeaders {
             Some(origin) => format!("'self' {origin}"),
             None => "'self'".to_string(),
         };
-        let csp = |frame_ancestors: &str| {
+        let csp = |frame_ancestors: &str, style_src: &str| {
             let value = format!(
-                "default-src 'self'; script-src 'self'; style-src 'self'; \
+                "default-src 'self'; script-src 'self'; style-src {style_src}; \
                  img-src 'self' data:; font-src 'self'; connect-src 'self'; \
                  form-action {form_action}; frame-ancestors {frame_ancestors}; \
                  base-uri 'none'; object-src 'none'"
@@ -76,8 +93,14 @@ impl SecurityHeaders {
         let https = url::Url::parse(public_url).is_ok_and(|u| u.scheme() == "https");
         SecurityHeaders {
             policy: Arc::new(Policy {
-                csp_strict: csp("'none'"),
-                csp_embeddable: csp(&format!("'self' {FACEBOOK_FRAME_ANCESTORS}")),
+                csp_strict: csp("'none'", "'self'"),
+                csp_embeddable: csp(&format!("'self' {FACEBOOK_FRAME_ANCESTORS}"), "'self'"),
+                csp_api_docs: csp(
+                    "'none'",
+                    &SWAGGER_UI_STYLE_HASHES
+                        .iter()
+                        .fold("'self'".to_string(), |acc, h| format!("{acc} '{h}'")),
+                ),
                 // Two years, as the HSTS preload list asks; no includeSubDomains because
                 // Fanfare cannot know what else runs under the operator's domain.
                 hsts: https.then(|| HeaderValue::from_static("max-age=63072000")),
@@ -120,6 +143,8 @@ impl Policy {
         );
         let csp = if embeddable {
             &self.csp_embeddable
+        } else if is_api_docs(path) {
+            &self.csp_api_docs
         } else {
             &self.csp_strict
         };

@@ -14,6 +14,7 @@ mod fan;
 mod foundation;
 mod helpers;
 mod jobs;
+mod openapi;
 mod points;
 mod polls;
 mod proxy;

@@ -3,25 +3,43 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::IntoParams;
 
 use crate::auth::admin::AdminAuth;
-use crate::db::audit;
+use crate::db::audit::{self, AuditEntry};
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
     r.get("/audit", list);
 }
 
-#[derive(Deserialize)]
-struct Query {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Query {
+    /// With `subject_id`: only entries about this subject (`contest`, `entry`, ...).
     subject_type: Option<String>,
     subject_id: Option<i64>,
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "audit_list",
+    tag = "audit",
+    params(Query),
+    responses(
+        (status = 200, description = "The newest 500 audit entries of the admin's pages", body = List<AuditEntry>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<Query>,
@@ -38,5 +56,5 @@ async fn list(
             Ok(audit::for_admin(c, admin, subject, 500)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": rows })))
+    Ok(HttpResponse::Ok().json(List { data: rows }))
 }

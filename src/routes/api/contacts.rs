@@ -4,28 +4,38 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
-use crate::db::crm::{self, ContactFilter, ContactSort};
+use crate::db::crm::{self, ContactFilter, ContactRow, ContactSort};
 use crate::db::{activities, consents, contacts, entries, pages, segments};
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
     r.get("/contacts", list).get("/contacts/{id}", show);
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The page whose contacts to list.
     page_id: i64,
+    /// Only members of this segment (its key, e.g. `campaigners`).
     segment: Option<String>,
+    /// Search in names and emails, at most 200 characters.
     q: Option<String>,
     has_email: Option<bool>,
     min_sentiment: Option<f64>,
+    /// `recent` (default), `advocacy` or `reach`.
     sort: Option<String>,
+    /// 1..=500 (clamped), default 50.
     #[serde(default = "default_limit")]
+    #[param(default = 50)]
     limit: i64,
     #[serde(default)]
     offset: i64,
@@ -35,7 +45,23 @@ fn default_limit() -> i64 {
     50
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts",
+    operation_id = "contacts_list",
+    tag = "contacts",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The page's contacts with their metrics", body = List<ContactRow>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 422, description = "Unknown sort, or q too long", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
@@ -74,10 +100,40 @@ async fn list(
             Ok(crm::list(c, page, &filter, limit, offset)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": rows })))
+    Ok(HttpResponse::Ok().json(List { data: rows }))
 }
 
-async fn show(
+/// The unified profile of one contact.
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    pub contact: ContactRow,
+    pub friends_count: Option<i32>,
+    pub identities: Vec<contacts::Identity>,
+    pub consents: Vec<consents::Consent>,
+    /// Keys of the segments the contact belongs to.
+    pub segments: Vec<String>,
+    /// The newest 100 entries.
+    pub entries: Vec<entries::Entry>,
+    /// The newest 500 activities.
+    pub timeline: Vec<activities::Activity>,
+    pub first_source: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/{id}",
+    operation_id = "contacts_show",
+    tag = "contacts",
+    params(("id" = i64, Path, description = "The contact id")),
+    responses(
+        (status = 200, description = "The contact's unified profile", body = Profile),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contact on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -89,16 +145,16 @@ async fn show(
             crm::page_for_admin(c, admin, id)?;
             let row = crm::one(c, id)?;
             let contact = contacts::find(c, id)?;
-            Ok(json!({
-                "contact": row,
-                "friends_count": contact_friends(c, id)?,
-                "identities": contacts::identities(c, id)?,
-                "consents": consents::of_contact(c, id)?,
-                "segments": segments::of_contact(c, id)?,
-                "entries": entries::all_of_contact(c, id, 100)?,
-                "timeline": activities::timeline(c, id, 500)?,
-                "first_source": contact.first_source,
-            }))
+            Ok(Profile {
+                contact: row,
+                friends_count: contact_friends(c, id)?,
+                identities: contacts::identities(c, id)?,
+                consents: consents::of_contact(c, id)?,
+                segments: segments::of_contact(c, id)?,
+                entries: entries::all_of_contact(c, id, 100)?,
+                timeline: activities::timeline(c, id, 500)?,
+                first_source: contact.first_source,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(profile))

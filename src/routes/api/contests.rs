@@ -4,15 +4,17 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
 use crate::db::contests::{self, Contest};
 use crate::domain::contest::{Kind, Status};
 use crate::domain::contest_admin::ContestInput;
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -24,7 +26,21 @@ pub fn routes(r: &mut Routes) {
         .post("/contests/{id}/backfill", backfill);
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests",
+    operation_id = "contests_list",
+    tag = "contests",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The admin's contests", body = List<ContestView>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
@@ -36,23 +52,55 @@ async fn list(
         .run(move |c| Ok(contests::list_for_admin(c, admin, page)?))
         .await?;
     let data: Vec<_> = list.iter().map(|c| view(c, now)).collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data })))
+    Ok(HttpResponse::Ok().json(List { data }))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only this page's contests.
     page_id: Option<i64>,
 }
 
 /// The API shape: the row plus the status with the clock applied and public URLs.
-pub fn view(c: &Contest, now: DateTime<Utc>) -> serde_json::Value {
-    let mut v = serde_json::to_value(c).unwrap_or_default();
-    v["effective_status"] = json!(c.effective_status(now).as_str());
-    v["fan_page_path"] = json!(format!("/c/{}", c.slug));
-    v
+#[derive(Serialize, ToSchema)]
+pub struct ContestView {
+    #[serde(flatten)]
+    pub contest: Contest,
+    /// `status` with the clock applied (a scheduled contest past `opens_at` is open).
+    pub effective_status: String,
+    /// The fan page, `/c/<slug>`.
+    pub fan_page_path: String,
 }
 
-async fn create(
+pub fn view(c: &Contest, now: DateTime<Utc>) -> ContestView {
+    ContestView {
+        contest: c.clone(),
+        effective_status: c.effective_status(now).as_str().to_string(),
+        fan_page_path: format!("/c/{}", c.slug),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests",
+    operation_id = "contests_create",
+    tag = "contests",
+    request_body = ContestInput,
+    responses(
+        (status = 201, description = "Created, as a draft", body = ContestView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 422, description = "A field breaks a rule (the code says which)", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn create(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -68,7 +116,21 @@ async fn create(
     Ok(HttpResponse::Created().json(view(&contest, Utc::now())))
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}",
+    operation_id = "contests_show",
+    tag = "contests",
+    params(("id" = i64, Path, description = "The contest id")),
+    responses(
+        (status = 200, description = "The contest", body = ContestView),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -81,7 +143,28 @@ async fn show(
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
 }
 
-async fn update(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/contests/{id}",
+    operation_id = "contests_update",
+    tag = "contests",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = ContestInput,
+    responses(
+        (status = 200, description = "Updated; absent fields are left alone, null clears a nullable one", body = ContestView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "The change is not allowed in the contest's current status", body = ErrorResponse),
+        (status = 422, description = "A field breaks a rule (the code says which)", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn update(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -98,13 +181,36 @@ async fn update(
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TransitionInput {
+pub struct TransitionInput {
+    /// The target status: `draft`, `scheduled`, `open`, `closed`, ...
+    #[schema(example = "open")]
     to: String,
 }
 
-async fn transition(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/transition",
+    operation_id = "contests_transition",
+    tag = "contests",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = TransitionInput,
+    responses(
+        (status = 200, description = "Moved to the new status", body = ContestView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "The transition is not allowed from the current status", body = ErrorResponse),
+        (status = 422, description = "Unknown status, or the contest is not ready for it", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn transition(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -126,8 +232,30 @@ async fn transition(
     Ok(HttpResponse::Ok().json(view(&contest, Utc::now())))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct BackfillQueued {
+    /// Whether a new backfill job was queued (false: one is already waiting).
+    pub queued: bool,
+}
+
 /// Queues a comment backfill for a comment-to-enter contest (also done on opening).
-async fn backfill(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/backfill",
+    operation_id = "contests_backfill",
+    tag = "contests",
+    params(("id" = i64, Path, description = "The contest id")),
+    responses(
+        (status = 202, description = "A backfill of the linked post's comments is queued", body = BackfillQueued),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "Not a comment-to-enter contest with a linked post", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn backfill(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -150,5 +278,5 @@ async fn backfill(
         })
         .await?;
     state.wakeup.wake_all();
-    Ok(HttpResponse::Accepted().json(json!({"queued": queued})))
+    Ok(HttpResponse::Accepted().json(BackfillQueued { queued }))
 }

@@ -8,15 +8,17 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::admin::AdminAuth;
 use crate::db::{contests, draws};
 use crate::domain::contest::Status;
-use crate::domain::winners::{self, DrawRequest, Method};
+use crate::domain::winners::{self, Declined, DrawRequest, Method};
 use crate::error::AppError;
+use crate::routes::api::contests::ContestView;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -26,16 +28,43 @@ pub fn routes(r: &mut Routes) {
         .post("/winners/{id}/decline", decline);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DrawInput {
+pub struct DrawInput {
+    /// `votes`, `points`, `judges` or `random`.
+    #[schema(example = "random")]
     method: String,
+    /// Prize slots to fill.
+    #[schema(minimum = 0)]
     winners: usize,
+    /// Runners-up who take a slot when a winner declines.
     #[serde(default)]
+    #[schema(minimum = 0)]
     alternates: usize,
 }
 
-async fn run(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/draw",
+    operation_id = "draws_run",
+    tag = "winners",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = DrawInput,
+    responses(
+        (status = 201, description = "Winners and alternates picked", body = WinnersView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "Winners were already picked, or the contest is not closed", body = ErrorResponse),
+        (status = 422, description = "Unknown method, or counts out of range", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn run(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -75,24 +104,62 @@ async fn run(
 }
 
 /// The draw, its picks, and the public record's address for random draws.
+#[derive(Serialize, ToSchema)]
+pub struct WinnersView {
+    /// Null until winners are picked.
+    pub draw: Option<draws::Draw>,
+    /// Picks whose status is `won`.
+    pub winners: Vec<draws::PickView>,
+    /// Picks whose status is `standby`.
+    pub alternates: Vec<draws::PickView>,
+    /// Every pick, declined ones included.
+    pub picks: Vec<draws::PickView>,
+    /// The public record of a random draw, `/c/<slug>/draw.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_url: Option<String>,
+    /// SHA-256 commitment to the random draw's seed (GET only; null when none was committed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Option<String>>,
+}
+
 fn winners_view(
     conn: &mut diesel::PgConnection,
     contest: &contests::Contest,
     draw: draws::Draw,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<WinnersView, AppError> {
     let picks = draws::pick_views(conn, draw.id)?;
-    let current: Vec<_> = picks.iter().filter(|p| p.status == "won").collect();
-    let standby: Vec<_> = picks.iter().filter(|p| p.status == "standby").collect();
-    Ok(json!({
-        "draw": draw,
-        "winners": current,
-        "alternates": standby,
-        "picks": picks,
-        "record_url": (draw.method == "random").then(|| format!("/c/{}/draw.json", contest.slug)),
-    }))
+    let pick = |status: &str| -> Vec<draws::PickView> {
+        picks
+            .iter()
+            .filter(|p| p.status == status)
+            .cloned()
+            .collect()
+    };
+    Ok(WinnersView {
+        winners: pick("won"),
+        alternates: pick("standby"),
+        record_url: (draw.method == "random").then(|| format!("/c/{}/draw.json", contest.slug)),
+        draw: Some(draw),
+        picks,
+        commitment: None,
+    })
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}/winners",
+    operation_id = "draws_show",
+    tag = "winners",
+    params(("id" = i64, Path, description = "The contest id")),
+    responses(
+        (status = 200, description = "Winners, alternates and declines (empty lists before the draw)", body = WinnersView),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -106,23 +173,52 @@ async fn show(
             match draws::find_draw(c, id)? {
                 Some(d) => {
                     let mut v = winners_view(c, &contest, d)?;
-                    v["commitment"] = json!(commitment);
+                    v.commitment = Some(commitment);
                     Ok(v)
                 }
-                None => Ok(json!({"draw": null, "winners": [], "alternates": [], "picks": [], "commitment": commitment})),
+                None => Ok(WinnersView {
+                    draw: None,
+                    winners: Vec::new(),
+                    alternates: Vec::new(),
+                    picks: Vec::new(),
+                    record_url: None,
+                    commitment: Some(commitment),
+                }),
             }
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DeclineInput {
+pub struct DeclineInput {
+    /// 1..=500 characters.
     reason: String,
 }
 
-async fn decline(
+#[utoipa::path(
+    post,
+    path = "/api/v1/winners/{id}/decline",
+    operation_id = "draws_decline",
+    tag = "winners",
+    params(("id" = i64, Path, description = "The pick id of a current winner")),
+    request_body = DeclineInput,
+    responses(
+        (status = 200, description = "Declined; the next eligible alternate took the slot when there was one", body = Declined),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such pick on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "The pick is not a current winner", body = ErrorResponse),
+        (status = 422, description = "Reason missing or too long", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn decline(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -143,7 +239,24 @@ async fn decline(
     Ok(HttpResponse::Ok().json(outcome))
 }
 
-async fn announce(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/announce",
+    operation_id = "draws_announce",
+    tag = "winners",
+    params(("id" = i64, Path, description = "The contest id")),
+    responses(
+        (status = 200, description = "The contest is now `winners_announced`", body = ContestView),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "Not allowed from the current status", body = ErrorResponse),
+        (status = 422, description = "The contest is not ready (e.g. no winners)", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn announce(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,

@@ -5,13 +5,16 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
+use crate::db::entries::{Entry, EntryView};
 use crate::db::{contests, entries};
 use crate::domain::moderation::{apply, STATES};
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -21,9 +24,13 @@ pub fn routes(r: &mut Routes) {
         .post("/entries/{id}/moderation", one);
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `pending`, `approved`, `rejected`, `disqualified` or `removed`.
     status: Option<String>,
+    /// 1..=500 (clamped), default 50.
+    #[param(default = 50)]
     #[serde(default = "default_limit")]
     limit: i64,
     #[serde(default)]
@@ -34,7 +41,23 @@ fn default_limit() -> i64 {
     50
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}/entries",
+    operation_id = "entries_list",
+    tag = "entries",
+    params(("id" = i64, Path, description = "The contest id"), ListQuery),
+    responses(
+        (status = 200, description = "The contest's entries, newest first", body = List<EntryView>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 422, description = "Unknown status", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -65,10 +88,24 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": list })))
+    Ok(HttpResponse::Ok().json(List { data: list }))
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/entries/{id}",
+    operation_id = "entries_show",
+    tag = "entries",
+    params(("id" = i64, Path, description = "The entry id")),
+    responses(
+        (status = 200, description = "The entry", body = Entry),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such entry on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -81,16 +118,41 @@ async fn show(
     Ok(HttpResponse::Ok().json(entry))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Moderation {
+    /// The new status: `pending`, `approved`, `rejected`, `disqualified` or `removed`.
+    #[schema(example = "approved")]
     pub status: String,
+    /// Why; required to reject, disqualify or remove.
     pub reason: Option<String>,
+    /// Bulk moderation only: the entries to change.
     #[serde(default)]
     pub entry_ids: Vec<i64>,
 }
 
-async fn one(
+#[utoipa::path(
+    post,
+    path = "/api/v1/entries/{id}/moderation",
+    operation_id = "entries_one",
+    tag = "entries",
+    params(("id" = i64, Path, description = "The entry id")),
+    request_body = Moderation,
+    responses(
+        (status = 200, description = "The entry, moderated", body = Entry),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such entry on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "Not allowed in the contest's current status", body = ErrorResponse),
+        (status = 422, description = "Unknown status, or a reason is missing or too long", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn one(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -107,7 +169,28 @@ async fn one(
     Ok(HttpResponse::Ok().json(&changed[0]))
 }
 
-async fn bulk(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/entries/moderation",
+    operation_id = "entries_bulk",
+    tag = "entries",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = Moderation,
+    responses(
+        (status = 200, description = "The entries, moderated", body = List<Entry>),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages, or an entry not in it", body = ErrorResponse),
+        (status = 409, description = "Not allowed in the contest's current status", body = ErrorResponse),
+        (status = 422, description = "Unknown status, no entries, or a reason is missing or too long", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn bulk(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -130,5 +213,5 @@ async fn bulk(
             )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"data": changed})))
+    Ok(HttpResponse::Ok().json(List { data: changed }))
 }

@@ -7,12 +7,14 @@ use actix_web::{web, HttpResponse};
 use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use utoipa::IntoParams;
 
 use crate::auth::admin::AdminAuth;
 use crate::db::{crm, pages};
 use crate::domain::export::{self, Format};
 use crate::error::AppError;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 /// Rows per chunk read from Postgres.
@@ -22,11 +24,15 @@ pub fn routes(r: &mut Routes) {
     r.get("/exports/contacts", contacts);
 }
 
-#[derive(Deserialize)]
-struct ExportQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
     page_id: i64,
+    /// `csv` (default) or `ndjson`.
     #[serde(default = "csv")]
+    #[param(default = "csv")]
     format: String,
+    /// Only members of this segment (its key).
     segment: Option<String>,
 }
 
@@ -34,7 +40,23 @@ fn csv() -> String {
     "csv".into()
 }
 
-async fn contacts(
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/contacts",
+    operation_id = "exports_contacts",
+    tag = "exports",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "The page's contacts with metrics and segments, streamed. Demographics only for contacts whose latest marketing consent is granted.", content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 422, description = "Unknown format", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn contacts(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<ExportQuery>,

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod contacts;
 pub mod contests;
+pub mod docs;
 pub mod draws;
 pub mod entries;
 pub mod exports;

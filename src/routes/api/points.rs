@@ -6,16 +6,20 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
 use crate::db::audit::{self, Audit};
+use crate::db::points::PointAward;
 use crate::db::{contests, draws, points as ledger};
 use crate::domain::leaderboard;
 use crate::domain::points::{self, AwardRequest, Reason};
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -24,13 +28,58 @@ pub fn routes(r: &mut Routes) {
         .post("/contests/{id}/points", adjust);
 }
 
-#[derive(Deserialize)]
-struct BoardQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// `points` (default) or `votes`.
     by: Option<String>,
+    /// 1..=500 (clamped), default 50.
     limit: Option<i64>,
 }
 
-async fn board(
+/// One leaderboard row: by votes (entries) or by points (contacts).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RankedRow {
+    Votes(VotesRow),
+    Points(PointsRow),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VotesRow {
+    pub rank: usize,
+    pub entry_id: i64,
+    pub contact_id: i64,
+    pub author: Option<String>,
+    pub votes: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PointsRow {
+    pub rank: usize,
+    pub contact_id: i64,
+    pub display_name: Option<String>,
+    pub points: i64,
+    pub first_entry_id: Option<i64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}/leaderboard",
+    operation_id = "points_board",
+    tag = "points",
+    params(("id" = i64, Path, description = "The contest id"), BoardQuery),
+    responses(
+        (status = 200, description = "The leaderboard, ranks from 1", body = List<RankedRow>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 422, description = "`by` is neither points nor votes", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn board(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -52,7 +101,7 @@ async fn board(
             Ok(ranked(c, id, &by, limit)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": data })))
+    Ok(HttpResponse::Ok().json(List { data }))
 }
 
 /// A leaderboard, ranks from 1 (ties broken as `domain::leaderboard` documents).
@@ -61,31 +110,73 @@ pub fn ranked(
     contest_id: i64,
     by: &str,
     limit: usize,
-) -> diesel::QueryResult<Vec<serde_json::Value>> {
+) -> diesel::QueryResult<Vec<RankedRow>> {
     Ok(if by == "votes" {
         let mut rows = draws::scored_entries(conn, contest_id)?;
         leaderboard::by_votes(&mut rows);
         rows.iter()
             .take(limit)
             .enumerate()
-            .map(|(i, r)| json!({"rank": i + 1, "entry_id": r.entry_id, "contact_id": r.contact_id, "author": r.author, "votes": r.votes}))
+            .map(|(i, r)| {
+                RankedRow::Votes(VotesRow {
+                    rank: i + 1,
+                    entry_id: r.entry_id,
+                    contact_id: r.contact_id,
+                    author: r.author.clone(),
+                    votes: r.votes,
+                })
+            })
             .collect()
     } else {
         let rows = ledger::top_balances(conn, contest_id, limit as i64)?;
         rows.iter()
             .enumerate()
-            .map(|(i, r)| json!({"rank": i + 1, "contact_id": r.contact_id, "display_name": r.display_name, "points": r.points, "first_entry_id": r.first_entry_id}))
+            .map(|(i, r)| {
+                RankedRow::Points(PointsRow {
+                    rank: i + 1,
+                    contact_id: r.contact_id,
+                    display_name: r.display_name.clone(),
+                    points: r.points,
+                    first_entry_id: r.first_entry_id,
+                })
+            })
             .collect()
     })
 }
 
-#[derive(Deserialize)]
-struct LedgerQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// Only this contact's awards (and then `balance` is theirs).
     contact_id: Option<i64>,
+    /// 1..=1000 (clamped), default 200.
     limit: Option<i64>,
 }
 
-async fn list(
+/// The ledger, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct Ledger {
+    pub data: Vec<PointAward>,
+    /// The contact's balance when `contact_id` was given, else null.
+    pub balance: Option<i64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}/points",
+    operation_id = "points_list",
+    tag = "points",
+    params(("id" = i64, Path, description = "The contest id"), LedgerQuery),
+    responses(
+        (status = 200, description = "The points ledger", body = Ledger),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -105,19 +196,57 @@ async fn list(
             Ok((rows, balance))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": rows, "balance": balance })))
+    Ok(HttpResponse::Ok().json(Ledger {
+        data: rows,
+        balance,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Adjustment {
+pub struct Adjustment {
     contact_id: i64,
+    /// Positive or negative.
     points: i32,
+    /// Why, 1..=500 characters.
     note: String,
+    /// 1..=100 characters; a retried request with the same key awards once.
     idempotency_key: Option<String>,
 }
 
-async fn adjust(
+/// The award (null on a replay) and the contact's new balance.
+#[derive(Serialize, ToSchema)]
+pub struct Adjusted {
+    pub award: Option<PointAward>,
+    /// Present (true) only when the idempotency key was already used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<bool>,
+    pub balance: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/points",
+    operation_id = "points_adjust",
+    tag = "points",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = Adjustment,
+    responses(
+        (status = 201, description = "Awarded", body = Adjusted),
+        (status = 200, description = "A replay of an idempotency key: nothing new", body = Adjusted),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages, or no such contact on its page", body = ErrorResponse),
+        (status = 409, description = "The award breaks a ledger rule", body = ErrorResponse),
+        (status = 422, description = "Note or idempotency key missing or too long", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn adjust(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -172,10 +301,16 @@ async fn adjust(
         })
         .await?;
     Ok(match award {
-        Some(a) => HttpResponse::Created().json(json!({"award": a, "balance": balance})),
+        Some(a) => HttpResponse::Created().json(Adjusted {
+            award: Some(a),
+            replayed: None,
+            balance,
+        }),
         // A replay of the same idempotency key: nothing new.
-        None => {
-            HttpResponse::Ok().json(json!({"award": null, "replayed": true, "balance": balance}))
-        }
+        None => HttpResponse::Ok().json(Adjusted {
+            award: None,
+            replayed: Some(true),
+            balance,
+        }),
     })
 }

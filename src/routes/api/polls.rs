@@ -11,17 +11,21 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::admin::AdminAuth;
 use crate::db::audit::{self, Audit};
 use crate::db::contests::{self, ContestFields};
-use crate::db::polls::{self, NewPoll, Poll};
+use crate::db::polls::{self, NewPoll, Participant, Poll, Suggestion, SuggestionView};
 use crate::domain::contest::{self as rules, Status};
 use crate::domain::prize_poll::{self, check_budget, check_currency, parse_amount};
 use crate::error::AppError;
+use crate::routes::api::contests::ContestView;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -34,23 +38,77 @@ pub fn routes(r: &mut Routes) {
 }
 
 /// The API shape of a poll: the row, whether it is open now, and the budget in words.
-fn view(poll: &Poll, contest: &contests::Contest) -> serde_json::Value {
-    let mut v = serde_json::to_value(poll).unwrap_or_default();
-    v["open"] = json!(prize_poll::is_open(poll, contest, Utc::now()));
-    v["budget"] = json!(prize_poll::format_amount(poll.budget_minor, &poll.currency));
-    v
+#[derive(Serialize, ToSchema)]
+pub struct PollView {
+    #[serde(flatten)]
+    pub poll: Poll,
+    /// Whether fans can suggest and vote now.
+    pub open: bool,
+    /// The budget in words, e.g. `1,000.00 USD`.
+    pub budget: String,
 }
 
-#[derive(Deserialize)]
+fn view(poll: &Poll, contest: &contests::Contest) -> PollView {
+    PollView {
+        poll: poll.clone(),
+        open: prize_poll::is_open(poll, contest, Utc::now()),
+        budget: prize_poll::format_amount(poll.budget_minor, &poll.currency),
+    }
+}
+
+/// A poll with every suggestion and its votes.
+#[derive(Serialize, ToSchema)]
+pub struct PollWithSuggestions {
+    #[serde(flatten)]
+    pub poll: PollView,
+    pub suggestions: Vec<SuggestionView>,
+}
+
+/// A poll whose suggestion became the prize, and the updated contest.
+#[derive(Serialize, ToSchema)]
+pub struct Adopted {
+    #[serde(flatten)]
+    pub poll: PollView,
+    pub contest: ContestView,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct OpenInput {
+pub struct OpenInput {
+    /// In the major unit: a JSON number or a string, at most two decimals, e.g. `1000` or `"999.99"`.
+    #[schema(value_type = Object, example = "1000.00")]
     budget: serde_json::Value,
+    /// ISO 4217, e.g. `USD`.
+    #[schema(example = "USD")]
     currency: String,
+    /// RFC 3339, or local `YYYY-MM-DDTHH:MM[:SS]` in the contest's time zone.
     closes_at: String,
+    /// Same formats; default now.
     opens_at: Option<String>,
 }
 
-async fn open(
+#[utoipa::path(
+    post,
+    path = "/api/v1/contests/{id}/poll",
+    operation_id = "polls_open",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The contest id")),
+    request_body = OpenInput,
+    responses(
+        (status = 201, description = "The poll is open; the contest is now in `prize_poll`", body = PollView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "The contest already launched, or already has a poll", body = ErrorResponse),
+        (status = 422, description = "Invalid budget, currency or schedule", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn open(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -124,7 +182,21 @@ async fn open(
     Ok(HttpResponse::Created().json(view(&poll, &contest)))
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{id}/poll",
+    operation_id = "polls_show",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The contest id")),
+    responses(
+        (status = 200, description = "The contest's prize poll with its suggestions", body = PollWithSuggestions),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such contest on the admin's pages, or it has no prize poll", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -136,15 +208,31 @@ async fn show(
             let contest = contests::find_for_admin(c, admin, id)?;
             let poll = polls::for_contest(c, id)?
                 .ok_or_else(|| AppError::not_found("this contest has no prize poll"))?;
-            let mut v = view(&poll, &contest);
-            v["suggestions"] = json!(polls::list(c, poll.id, None)?);
-            Ok(v)
+            Ok(PollWithSuggestions {
+                poll: view(&poll, &contest),
+                suggestions: polls::list(c, poll.id, None)?,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn close(
+#[utoipa::path(
+    post,
+    path = "/api/v1/polls/{id}/close",
+    operation_id = "polls_close",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The poll id")),
+    responses(
+        (status = 200, description = "The poll, closed (closing a closed poll changes nothing)", body = PollView),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such poll on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn close(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -181,13 +269,33 @@ async fn close(
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AdoptInput {
+pub struct AdoptInput {
     suggestion_id: i64,
 }
 
-async fn adopt(
+#[utoipa::path(
+    post,
+    path = "/api/v1/polls/{id}/adopt",
+    operation_id = "polls_adopt",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The poll id")),
+    request_body = AdoptInput,
+    responses(
+        (status = 200, description = "The suggestion is the contest's prize", body = Adopted),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such poll on the admin's pages, or no such suggestion in it", body = ErrorResponse),
+        (status = 409, description = "The poll is still open, the contest closed, or the suggestion is not approved", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn adopt(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -248,15 +356,30 @@ async fn adopt(
                     details: json!({"suggestion_id": s.id, "prize": prize}),
                 },
             )?;
-            let mut v = view(&poll, &updated);
-            v["contest"] = crate::routes::api::contests::view(&updated, now);
-            Ok(v)
+            Ok(Adopted {
+                poll: view(&poll, &updated),
+                contest: crate::routes::api::contests::view(&updated, now),
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn participants(
+#[utoipa::path(
+    get,
+    path = "/api/v1/polls/{id}/participants",
+    operation_id = "polls_participants",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The poll id")),
+    responses(
+        (status = 200, description = "Who suggested or voted", body = List<Participant>),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such poll on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn participants(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -269,17 +392,38 @@ async fn participants(
             Ok(polls::participants(c, id)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": list })))
+    Ok(HttpResponse::Ok().json(List { data: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ModerationInput {
+pub struct ModerationInput {
+    /// `pending`, `approved` or `rejected`.
     status: String,
     reason: Option<String>,
 }
 
-async fn moderate(
+#[utoipa::path(
+    post,
+    path = "/api/v1/suggestions/{id}/moderation",
+    operation_id = "polls_moderate",
+    tag = "polls",
+    params(("id" = i64, Path, description = "The suggestion id")),
+    request_body = ModerationInput,
+    responses(
+        (status = 200, description = "The suggestion, moderated", body = Suggestion),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such suggestion on the admin's pages", body = ErrorResponse),
+        (status = 422, description = "Unknown status, or a rejection without a reason", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn moderate(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,

@@ -3,14 +3,18 @@
 //! `GET/DELETE /api/v1/segments/{id}`, `POST /api/v1/segments/recompute`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
+use crate::db::segments::SegmentView;
 use crate::db::{pages, segments};
 use crate::domain::segment_rules::Rule;
 use crate::error::AppError;
+use crate::routes::api::docs::List;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -21,12 +25,29 @@ pub fn routes(r: &mut Routes) {
         .delete("/segments/{id}", remove);
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page whose segments to list.
     page_id: i64,
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/segments",
+    operation_id = "segments_list",
+    tag = "segments",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The page's segments with sizes and movement", body = List<SegmentView>),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<PageQuery>,
@@ -41,18 +62,42 @@ async fn list(
             Ok(segments::sizes(c, page)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": list })))
+    Ok(HttpResponse::Ok().json(List { data: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewSegment {
+pub struct NewSegment {
     page_id: i64,
+    /// 1..=100 characters.
     name: String,
+    /// A rule tree (see `domain::segment_rules`): `{"all": [...]}`, `{"any": [...]}`,
+    /// `{"not": rule}` or `{"metric": "...", "op": ">=", "value": 3}`. Errors name the path.
+    #[schema(value_type = Object)]
     rule: serde_json::Value,
 }
 
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/v1/segments",
+    operation_id = "segments_create",
+    tag = "segments",
+    request_body = NewSegment,
+    responses(
+        (status = 201, description = "The segment, with its size after a recompute", body = SegmentView),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 409, description = "A segment of that name exists", body = ErrorResponse),
+        (status = 422, description = "Invalid name or rule (`details.path` says where)", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn create(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -74,15 +119,30 @@ async fn create(
             pages::find_for_admin(c, admin, page)?;
             let seg = segments::create_custom(c, page, &key, &name, &rule_json)?;
             segments::recompute(c, page, &settings)?;
-            Ok(segments::sizes(c, page)?
+            segments::sizes(c, page)?
                 .into_iter()
-                .find(|v| v.segment.id == seg.id))
+                .find(|v| v.segment.id == seg.id)
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("new segment not listed")))
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/segments/{id}",
+    operation_id = "segments_show",
+    tag = "segments",
+    params(("id" = i64, Path, description = "The segment id")),
+    responses(
+        (status = 200, description = "The segment with its size and movement", body = SegmentView),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such segment on the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn show(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -92,15 +152,38 @@ async fn show(
         .db
         .run(move |c| {
             let seg = segments::find_for_admin(c, admin, id)?;
-            Ok(segments::sizes(c, seg.page_id)?
+            segments::sizes(c, seg.page_id)?
                 .into_iter()
-                .find(|v| v.segment.id == id))
+                .find(|v| v.segment.id == id)
+                .ok_or_else(|| AppError::not_found("no such segment"))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn remove(
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    /// Rows deleted: 1, or 0 when it was already gone.
+    pub deleted: usize,
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/segments/{id}",
+    operation_id = "segments_remove",
+    tag = "segments",
+    params(("id" = i64, Path, description = "The segment id")),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such segment on the admin's pages", body = ErrorResponse),
+        (status = 409, description = "The three personas cannot be deleted", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn remove(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -121,18 +204,43 @@ async fn remove(
             Ok(segments::delete(c, id)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"deleted": deleted})))
+    Ok(HttpResponse::Ok().json(Deleted { deleted }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecomputeInput {
+pub struct RecomputeInput {
     page_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Recomputed {
+    /// Segment key → size.
+    pub sizes: std::collections::BTreeMap<String, i64>,
+    pub elapsed_ms: u64,
 }
 
 /// A full recompute of every segment of the page (incremental updates happen as
 /// events arrive; this is the "start over" button).
-async fn recompute(
+#[utoipa::path(
+    post,
+    path = "/api/v1/segments/recompute",
+    operation_id = "segments_recompute",
+    tag = "segments",
+    request_body = RecomputeInput,
+    responses(
+        (status = 200, description = "Every segment of the page, recomputed", body = Recomputed),
+        (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
+        (status = 413, description = "JSON body too large", body = ErrorResponse),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn recompute(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
@@ -149,8 +257,8 @@ async fn recompute(
             Ok(segments::recompute(c, page, &settings)?)
         })
         .await?;
-    let sizes: serde_json::Map<String, serde_json::Value> =
-        sizes.into_iter().map(|(k, v)| (k, json!(v))).collect();
-    Ok(HttpResponse::Ok()
-        .json(json!({"sizes": sizes, "elapsed_ms": started.elapsed().as_millis() as u64})))
+    Ok(HttpResponse::Ok().json(Recomputed {
+        sizes: sizes.into_iter().collect(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }))
 }

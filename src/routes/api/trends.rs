@@ -3,22 +3,28 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::admin::AdminAuth;
 use crate::db::{contests, pages};
 use crate::error::AppError;
 use crate::routes::api::table::Routes;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn routes(r: &mut Routes) {
     r.get("/trends", trends);
 }
 
-#[derive(Deserialize)]
-struct TrendsQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendsQuery {
     page_id: i64,
+    /// Only this contest (on that page).
     contest_id: Option<i64>,
+    /// 1..=365 (clamped), default 30.
     #[serde(default = "default_days")]
+    #[param(default = 30)]
     days: i64,
 }
 
@@ -26,7 +32,22 @@ fn default_days() -> i64 {
     30
 }
 
-async fn trends(
+#[utoipa::path(
+    get,
+    path = "/api/v1/trends",
+    operation_id = "trends_trends",
+    tag = "trends",
+    params(TrendsQuery),
+    responses(
+        (status = 200, description = "Daily series, sentiment, top terms and hashtags, segment movement and the funnel", body = crate::domain::trends::Trends),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 404, description = "No such page among the admin's pages, or no such contest on it", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn trends(
     auth: AdminAuth,
     state: web::Data<AppState>,
     q: web::Query<TrendsQuery>,
