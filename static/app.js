@@ -166,6 +166,15 @@
   }
 
   enhance(document);
+
+  /* Phones: the nav is a sideways strip; bring the current section into view. */
+  (function () {
+    var current = document.querySelector(".sidebar a[aria-current='page']");
+    var strip = current && current.closest("ul");
+    if (!strip || strip.scrollWidth <= strip.clientWidth) { return; }
+    strip.scrollLeft = Math.max(0, current.offsetLeft - strip.offsetLeft - 16);
+  })();
+
   /* Content swapped in by htmx gets the same treatment. */
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 })();

@@ -297,6 +297,8 @@ struct Journey {
     driver: Driver,
     admin: Option<Browser>,
     fan: Option<Browser>,
+    fan2: Option<Browser>,
+    referral: String,
     contest_id: i64,
     slug: String,
     image: PathBuf,
@@ -549,8 +551,154 @@ async fn the_platform_sends_events_and_a_job_fails(j: &mut Journey) {
     a.shot("16-webhooks-retried").await;
 }
 
-// Wave 2 appends here: the fan copies the referral link, a second fan arrives
-// through it, and the admin sees the charts and segments and draws winners.
+/// The first fan copies their invite link from the fan page.
+async fn fan_copies_the_referral_link(j: &mut Journey) {
+    let f = j.fan();
+    f.go(&j.url(&format!("/c/{}", j.slug))).await;
+    let link = f
+        .find("#ref-link")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(link.contains("/r/"), "an invite link: {link}");
+    f.click("button[data-copy]").await;
+    // Headless Chromium may refuse the clipboard; either way the fan is told.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let body = f.text().await;
+        if body.contains("Copied!") || body.contains("Press Ctrl+C") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no copy feedback: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    f.shot("08b-fan-copied-link").await;
+    j.referral = link;
+}
+
+/// A second fan opens the invite link on their phone and enters.
+async fn a_second_fan_arrives_through_the_referral(j: &mut Journey) {
+    j.fan2 = Some(Browser::open(&j.driver, "fan2", PHONE).await);
+    let f = j.fan2.as_ref().unwrap();
+    f.go(&j.referral).await;
+    f.expect_text("Design the 2026 tour shirt").await;
+    f.fill("#f-name", "Jonas Berg").await;
+    f.fill("#f-text", "Tour dates stitched like a setlist.")
+        .await;
+    f.find("#f-image")
+        .await
+        .send_keys(&j.image.display().to_string())
+        .await
+        .unwrap();
+    f.click("input[name=accept_rules]").await;
+    f.click("form[action$='/enter'] button[type=submit]").await;
+    f.expect_text("Your entry is in").await;
+    f.shot("08c-second-fan-entered").await;
+    let clicks = j
+        .app
+        .query(|c| count(c, "activities WHERE kind = 'referral_click'"))
+        .await;
+    assert!(clicks >= 1, "the referral click was counted");
+}
+
+/// The admin approves the referred entry, reads the charts and segments, closes
+/// the contest and draws the winners, with the commitment and its verification.
+async fn admin_sees_charts_segments_and_draws_winners(j: &mut Journey) {
+    let a = j.admin();
+    a.go(&j.url("/dashboard/moderation")).await;
+    a.expect_text("Tour dates stitched").await;
+    a.click("input[name=entry_ids]").await;
+    a.click(".bulk-bar button[value=approved]").await;
+    a.expect_text("1 entry approved.").await;
+
+    a.go(&j.url("/dashboard/trends")).await;
+    a.expect_text("Daily activity").await;
+    let charts = a
+        .client
+        .find_all(Locator::Css(".chart-card svg[role=img]"))
+        .await
+        .unwrap();
+    assert!(charts.len() >= 4, "trends has its charts: {}", charts.len());
+    a.shot("24-trends").await;
+    a.go(&j.url("/dashboard/segments")).await;
+    a.expect_text("Side-liners").await;
+    a.click("form[action$='/segments/recompute'] button").await;
+    a.expect_text("Segments recomputed").await;
+    a.shot("25-segments").await;
+    a.go(&j.url("/dashboard/contacts")).await;
+    a.expect_text("Jonas Berg").await;
+    a.shot("26-contacts").await;
+    a.click("a.row-title").await;
+    a.expect_text("Timeline").await;
+    a.shot("27-contact").await;
+    a.go(&j.url(&format!("/dashboard/contests/{}/leaderboard", j.contest_id)))
+        .await;
+    a.expect_text("By points").await;
+    a.shot("28-leaderboard").await;
+    a.go(&j.url("/dashboard/exports")).await;
+    a.expect_text("Export contacts").await;
+    a.shot("29-exports").await;
+
+    // Close the contest, then pick the winners by the verifiable random draw.
+    a.go(&j.url(&format!("/dashboard/contests/{}", j.contest_id)))
+        .await;
+    a.click("form:has(input[name=to][value=closed]) button")
+        .await;
+    a.accept_confirm().await;
+    a.expect_text("is now closed").await;
+    a.click(".contest-tabs a[href$='/winners']").await;
+    a.expect_text("Draw commitment").await;
+    a.expect_text("2 people take part").await;
+    a.shot("30-winners-before-draw").await;
+    a.click("form[action$='/draw'] button[type=submit]").await;
+    a.accept_confirm().await;
+    a.expect_text("Winners picked (verifiable random draw)")
+        .await;
+    a.expect_text("Verified").await;
+    a.expect_text("fanfare verify-draw").await;
+    a.shot("31-winners-drawn").await;
+    // The winner declines: the prize passes to the alternate.
+    a.fill(
+        ".decline-form input[name=reason]",
+        "Did not reply within a week",
+    )
+    .await;
+    a.click(".decline-form button").await;
+    a.accept_confirm().await;
+    a.expect_text("takes the prize").await;
+    a.shot("32-winner-declined").await;
+    let draws = j
+        .app
+        .query(|c| count(c, "draws WHERE method = 'random'"))
+        .await;
+    assert_eq!(draws, 1);
+    let record = j
+        .app
+        .client
+        .get(j.url(&format!("/c/{}/draw.json", j.slug)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(record.status(), 200);
+
+    a.resize(PHONE).await;
+    for (path, step) in [
+        ("/dashboard/trends".to_string(), "33-trends-phone"),
+        ("/dashboard/segments".to_string(), "34-segments-phone"),
+        ("/dashboard/contacts".to_string(), "35-contacts-phone"),
+        (
+            format!("/dashboard/contests/{}/winners", j.contest_id),
+            "36-winners-phone",
+        ),
+    ] {
+        a.go(&j.url(&path)).await;
+        a.find("main h1").await;
+        a.shot(step).await;
+    }
+    a.resize(DESKTOP).await;
+}
 
 async fn admin_reviews_everything(j: &mut Journey) {
     let a = j.admin();
@@ -607,6 +755,8 @@ async fn an_admin_and_fans_run_a_contest_in_a_real_browser() {
         driver,
         admin: None,
         fan: None,
+        fan2: None,
+        referral: String::new(),
         contest_id: 0,
         slug: String::new(),
         _tmp: tmp,
@@ -614,11 +764,17 @@ async fn an_admin_and_fans_run_a_contest_in_a_real_browser() {
     admin_signs_in(&mut j).await;
     admin_creates_a_ugc_contest_with_optional_fields(&mut j).await;
     fan_enters_with_an_image(&mut j).await;
+    fan_copies_the_referral_link(&mut j).await;
+    a_second_fan_arrives_through_the_referral(&mut j).await;
     admin_moderates_with_a_bulk_action(&mut j).await;
     fan_logs_in_and_votes(&mut j).await;
     the_platform_sends_events_and_a_job_fails(&mut j).await;
     admin_reviews_everything(&mut j).await;
-    for b in [j.admin.take(), j.fan.take()].into_iter().flatten() {
+    admin_sees_charts_segments_and_draws_winners(&mut j).await;
+    for b in [j.admin.take(), j.fan.take(), j.fan2.take()]
+        .into_iter()
+        .flatten()
+    {
         b.client.close().await.unwrap();
     }
     eprintln!(

@@ -2,8 +2,9 @@
 //!
 //! - A strict Content-Security-Policy: only our own scripts, styles and images
 //!   (plus `data:` images), no inline script or style, no plugins, no `<base>`.
-//!   Forms may post to ourselves and to the Facebook login dialog origin, because
-//!   Chrome applies `form-action` to the redirect that follows a form submission.
+//!   Forms may post to ourselves, to the Facebook login dialog origin and to the
+//!   share dialog's origin, because Chrome applies `form-action` to the redirect
+//!   that follows a form submission (the fan page's share button redirects there).
 //! - The API docs (`/api/docs/`, Swagger UI) get the same policy plus the hash of
 //!   the one inline `<style>` Swagger UI renders (inside its SVG logo), so exactly
 //!   that stylesheet is allowed and nothing else inline is, here or anywhere.
@@ -34,6 +35,9 @@ use crate::config::{FacebookMode, Settings};
 /// Origins allowed to frame the fan pages.
 pub const FACEBOOK_FRAME_ANCESTORS: &str =
     "https://www.facebook.com https://web.facebook.com https://m.facebook.com";
+
+/// Origin of Facebook's share dialog (`routes::fan::share::dialog_url`).
+const SHARE_DIALOG_ORIGIN: &str = "https://www.facebook.com";
 
 /// The live Facebook OAuth dialog origin, used when `facebook.dialog_url` is empty.
 const LIVE_DIALOG_ORIGIN: &str = "https://www.facebook.com";
@@ -77,10 +81,14 @@ pub struct SecurityHeaders {
 impl SecurityHeaders {
     /// `public_url` is the resolved one (`AppState::public_url`).
     pub fn new(settings: &Settings, public_url: &str) -> SecurityHeaders {
-        let form_action = match dialog_origin(settings, public_url) {
-            Some(origin) => format!("'self' {origin}"),
-            None => "'self'".to_string(),
-        };
+        // The fan page's share button posts to /c/{slug}/share, which redirects to
+        // Facebook's share dialog (always www.facebook.com, in sandbox mode too).
+        let mut form_action = vec!["'self'".to_string()];
+        form_action.extend(dialog_origin(settings, public_url));
+        if !form_action.iter().any(|o| o == SHARE_DIALOG_ORIGIN) {
+            form_action.push(SHARE_DIALOG_ORIGIN.to_string());
+        }
+        let form_action = form_action.join(" ");
         let csp = |frame_ancestors: &str, style_src: &str| {
             let value = format!(
                 "default-src 'self'; script-src 'self'; style-src {style_src}; \

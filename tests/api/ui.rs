@@ -152,7 +152,7 @@ async fn https_public_url_adds_hsts_and_the_dialog_origin() {
     // Sandbox mode: the OAuth dialog lives under the public URL's /sandbox.
     let csp = header(h, "content-security-policy").unwrap();
     assert!(
-        csp.contains("form-action 'self' https://fans.example.org;"),
+        csp.contains("form-action 'self' https://fans.example.org https://www.facebook.com;"),
         "{csp}"
     );
 }

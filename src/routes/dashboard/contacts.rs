@@ -226,7 +226,7 @@ async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>) ->
             sentiment: sentiment_text(r.sentiment),
             sentiment_class: sentiment_class(r.sentiment),
             advocacy: format!("{:.1}", r.advocacy),
-            last_seen: format_utc(r.last_seen_at),
+            last_seen: r.last_seen_at.format("%b %-d, %H:%M").to_string(),
         })
         .collect();
     ctx.render(&ListPage {
