@@ -30,6 +30,7 @@ def main():
     words = ["love", "this", "shirt", "great", "idea", "contest", "design", "blue",
              "summer", "vote", "for", "me", "please", "awesome", "brand", "wow"]
     now = int(time.time())
+    text = " ".join(rnd.choice(words) for _ in range(2 * a.size))
     with open(a.out, "w") as f:
         for i in range(a.n):
             sender = str(7_000_000 + rnd.randrange(50_000))
@@ -43,10 +44,9 @@ def main():
             env = {"object": "page", "entry": [{"id": a.page, "time": now,
                                                "changes": [{"field": "feed", "value": value}]}]}
             base = len(json.dumps(env, separators=(",", ":")))
-            msg = []
-            while base + len(" ".join(msg)) < a.size:
-                msg.append(rnd.choice(words))
-            value["message"] = " ".join(msg)[: max(0, a.size - base)]
+            need = max(0, a.size - base)
+            start = rnd.randrange(len(text) - need - 1)
+            value["message"] = text[start:start + need]
             body = json.dumps(env, separators=(",", ":"))
             sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
             f.write(f"sha256={sig}\t{body}\n")

@@ -4,10 +4,10 @@
 # wrk (C connections of unique signed ~2 KB deliveries to POST /webhooks/facebook)
 # on the same Postgres, back to back; ratio = wrk req/s / pgbench tps. ROUNDS
 # rounds; the median ratio is the figure. Needs wrk, pgbench, a release build.
-#   usage: bench/p1_ingest.sh   (env: ROUNDS=3 DURATION=15 CONNS=64 THREADS=2 N=...)
+#   usage: bench/p1_ingest.sh   (env: ROUNDS=3 DURATION=10 CONNS=64 THREADS=2 N=...)
 source "$(dirname "$0")/lib.sh"
-ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-15}"; CONNS="${CONNS:-64}"; THREADS="${THREADS:-2}"
-N="${N:-200000}"
+ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10}"; CONNS="${CONNS:-64}"; THREADS="${THREADS:-2}"
+N="${N:-100000}"
 SERVE_ARGS="${SERVE_ARGS:-}"
 machine
 echo "rounds=$ROUNDS duration=${DURATION}s connections=$CONNS wrk_threads=$THREADS serve_args='$SERVE_ARGS'"
