@@ -1048,3 +1048,156 @@ async fn concurrent_logins_and_entries_over_http_merge_one_person_and_move_their
         .await;
     assert_eq!(identities, 3, "asid, psid and email on the survivor");
 }
+
+#[derive(QueryableByName)]
+struct StoredTokens {
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    page_token_enc: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    user_token_enc: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    user_expires_in_days: f64,
+}
+
+#[derive(QueryableByName)]
+struct SandboxToken {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    long_lived: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    never_expires: bool,
+}
+
+#[tokio::test]
+async fn install_stores_the_long_lived_user_token_and_the_page_token_derived_from_it() {
+    let app = spawn_app().await;
+    admin_token(&app, ADMIN_ALEX).await;
+    let stored = app
+        .query(|c| {
+            diesel::sql_query(
+                "SELECT p.page_token_enc, a.user_token_enc, \
+                 extract(epoch FROM a.user_token_expires_at - now())::float8 / 86400 AS user_expires_in_days \
+                 FROM pages p JOIN admins a ON a.id = p.token_admin_id \
+                 WHERE p.fb_page_id = $1 AND a.fb_user_id = $2",
+            )
+            .bind::<diesel::sql_types::Text, _>(BRAND_PAGE)
+            .bind::<diesel::sql_types::Text, _>(ADMIN_ALEX)
+            .get_result::<StoredTokens>(c)
+            .unwrap()
+        })
+        .await;
+    let cipher = &app.state.keys.tokens;
+    let page_token = cipher
+        .decrypt(&stored.page_token_enc, &format!("page:{BRAND_PAGE}"))
+        .unwrap();
+    let user_token = cipher
+        .decrypt(&stored.user_token_enc, &format!("admin:{ADMIN_ALEX}"))
+        .unwrap();
+    // What the sandbox issued those tokens as: the dialog's code gives a short-lived
+    // user token (an hour or two); install must have exchanged it.
+    let issued = |token: String| {
+        app.query(move |c| {
+            diesel::sql_query(
+                "SELECT kind, long_lived, expires_at IS NULL AS never_expires \
+                 FROM sandbox_tokens WHERE token = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(token)
+            .get_result::<SandboxToken>(c)
+            .unwrap()
+        })
+    };
+    let user = issued(user_token).await;
+    assert_eq!(user.kind, "user");
+    assert!(
+        user.long_lived,
+        "the stored user token is the long-lived one"
+    );
+    assert!(
+        stored.user_expires_in_days > 30.0,
+        "its expiry is about 60 days out: {} days",
+        stored.user_expires_in_days
+    );
+    let page = issued(page_token).await;
+    assert_eq!(page.kind, "page");
+    assert!(
+        page.long_lived,
+        "the page token comes from the long-lived user token"
+    );
+    assert!(page.never_expires, "so it does not expire");
+    // The short-lived token the code was exchanged for exists, but is not stored.
+    let short = app
+        .query(|c| {
+            count(
+                c,
+                &format!("sandbox_tokens WHERE user_id = '{ADMIN_ALEX}' AND kind = 'user' AND NOT long_lived"),
+            )
+        })
+        .await;
+    assert!(
+        short >= 1,
+        "the code was first exchanged for a short-lived token"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    use crate::helpers::{spawn_app_with, Spawn};
+    for (public_url, secure) in [("https://fanfare.example", true), ("", false)] {
+        let app = spawn_app_with(Spawn::default(), |s| {
+            s.server.public_url = public_url.into();
+            // `auto` is the default: Secure exactly when public_url is https.
+            assert_eq!(
+                s.security.cookie_secure,
+                fanfare::config::CookieSecure::Auto
+            );
+        })
+        .await;
+        // The admin and the fan logins each set an OAuth state cookie.
+        let r = app.get("/auth/facebook/login").await;
+        assert_eq!(r.status(), 302);
+        let mut cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        // The fan login needs a page that runs Fanfare (the install is not what
+        // this test is about, and its redirects would go to the https origin).
+        app.query(|c| {
+            diesel::sql_query(format!(
+                "INSERT INTO pages (fb_page_id, name) VALUES ('{BRAND_PAGE}', 'Threadline Apparel')"
+            ))
+            .execute(c)
+            .unwrap()
+        })
+        .await;
+        let r = app
+            .get(&format!("/auth/fan/login?page={BRAND_PAGE}&return_to=/"))
+            .await;
+        assert_eq!(r.status(), 302);
+        cookies.extend(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string()),
+        );
+        assert!(!cookies.is_empty());
+        for c in &cookies {
+            assert_eq!(
+                c.split(';')
+                    .any(|p| p.trim().eq_ignore_ascii_case("secure")),
+                secure,
+                "public_url {public_url:?}: {c}"
+            );
+            assert!(c.to_lowercase().contains("httponly"), "{c}");
+        }
+        if secure {
+            // Fan cookies must work in facebook.com's iframe: SameSite=None with Secure.
+            assert!(
+                cookies.iter().any(|c| c.contains("SameSite=None")),
+                "{cookies:?}"
+            );
+        }
+    }
+}
