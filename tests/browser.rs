@@ -73,7 +73,13 @@ impl Driver {
             if std::env::var("FANFARE_REQUIRE_BROWSER").as_deref() == Ok("1") {
                 panic!("{advice}; FANFARE_REQUIRE_BROWSER=1 makes this a failure");
             }
-            eprintln!("\n!!! SKIPPED: {advice}. Set FANFARE_REQUIRE_BROWSER=1 to fail instead.\n");
+            // Straight to the process's stderr: the test harness captures eprintln!
+            // of passing tests, and a skip must be seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!! SKIPPED: {advice}. Set FANFARE_REQUIRE_BROWSER=1 to fail instead.\n"
+            );
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")

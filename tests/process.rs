@@ -678,3 +678,22 @@ fn the_first_run_demo_prints_working_urls_and_the_sandbox_survives_a_restart() {
     second.signal("-TERM");
     assert!(second.exit_status().success());
 }
+
+/// The signal handlers are in place by the time the server says it is listening:
+/// a SIGTERM at once (while the HTTP workers may still be starting) is a graceful
+/// stop, not death by signal.
+#[test]
+fn a_sigterm_right_after_listening_is_a_graceful_stop() {
+    use std::os::unix::process::ExitStatusExt;
+    let db = ScratchDb::new();
+    let mut cmd = fanfare();
+    cmd.env("DATABASE_URL", db.url())
+        .env("FANFARE__LOG__LEVEL", "info")
+        .arg("serve");
+    let mut app = Running::start(cmd, free_port());
+    app.listening();
+    app.signal("-TERM");
+    let status = app.exit_status();
+    assert_eq!(status.signal(), None, "killed by the signal: {status:?}");
+    assert!(status.success(), "{status:?}");
+}

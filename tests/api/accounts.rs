@@ -851,3 +851,355 @@ async fn key_rotation_reseals_every_token_with_the_new_key() {
         .await;
     assert_eq!(again.iter().map(|r| r.resealed).sum::<usize>(), 0);
 }
+
+#[derive(QueryableByName)]
+struct FanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    email: String,
+}
+
+#[derive(QueryableByName)]
+struct ActivityRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    contact_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+}
+
+/// Contacts that hold one of the person's identities (psid/asid = the fan id, or
+/// the email), as ids.
+fn contacts_of(c: &mut PgConnection, fan: &str, email: &str) -> Vec<i64> {
+    diesel::sql_query(
+        "SELECT DISTINCT contact_id AS n FROM contact_identities \
+         WHERE (kind IN ('asid', 'psid') AND value = $1) OR (kind = 'email' AND value = $2) \
+         ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(fan)
+    .bind::<diesel::sql_types::Text, _>(email)
+    .load::<IdRow>(c)
+    .unwrap()
+    .into_iter()
+    .map(|r| r.n)
+    .collect()
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[tokio::test]
+async fn concurrent_logins_and_entries_over_http_merge_one_person_and_move_their_activity() {
+    use crate::support::{enter, fan_logged_in, fan_page, installed, open_contest};
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let contest = open_contest(&app, &inst, json!({"auto_approve": true})).await;
+    let slug = contest["slug"].as_str().unwrap().to_string();
+    // A sandbox fan with an email (the dialog grants it on login).
+    let fan = app
+        .query(|c| {
+            diesel::sql_query(
+                "SELECT id, email FROM sandbox_users WHERE NOT is_admin AND email IS NOT NULL \
+                 ORDER BY id OFFSET 2 LIMIT 1",
+            )
+            .get_result::<FanRow>(c)
+            .unwrap()
+        })
+        .await;
+    let (fan_id, email) = (fan.id.clone(), fan.email.to_lowercase());
+
+    // First the fan comments on the page: the webhook makes a contact known only by
+    // its page-scoped id, with a comment on its timeline.
+    let r: Value = app
+        .client
+        .post(app.url("/sandbox/admin/comments"))
+        .json(&json!({"post_id": format!("{BRAND_PAGE}_555"), "user_id": fan_id, "message": "Love these shirts"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["webhook_queued"], true, "{r}");
+    app.client
+        .post(app.url("/sandbox/admin/flush"))
+        .send()
+        .await
+        .unwrap();
+    let f = fan_id.clone();
+    app.eventually("the comment is on a contact's timeline", move |c| {
+        count(
+            c,
+            &format!(
+                "activities a JOIN contact_identities i ON i.contact_id = a.contact_id \
+                 WHERE a.kind = 'comment' AND i.kind = 'psid' AND i.value = '{f}'"
+            ),
+        ) == 1
+    })
+    .await;
+    let (f, e) = (fan_id.clone(), email.clone());
+    let before = app.query(move |c| contacts_of(c, &f, &e)).await;
+    assert_eq!(before.len(), 1, "known by psid only so far");
+    let commenter = before[0];
+    // Then an entry through the form with the fan's email: nothing links it to the
+    // commenter yet, so it is a second contact, with the entry on its timeline.
+    let b = browser();
+    let csrf = fan_page(&app, &b, &slug).await;
+    let (status, body) = enter(
+        &app,
+        &b,
+        &slug,
+        &csrf,
+        &[
+            ("email", email.as_str()),
+            ("text", "A shirt with a skyline"),
+            ("accept_rules", "on"),
+        ],
+        true,
+    )
+    .await;
+    assert!([200, 201].contains(&status), "{status} {body}");
+    let (f, e) = (fan_id.clone(), email.clone());
+    let before = app.query(move |c| contacts_of(c, &f, &e)).await;
+    assert_eq!(before.len(), 2, "two contacts for one person, for now");
+
+    // Then, all at once: the fan logs in with Facebook on several devices (asid and
+    // email: rule 2 links the asid to the commenter's psid, the email to the
+    // entrant, so the two merge into the older) while forms are submitted again
+    // with the same email in other casings.
+    let app_ref = &app;
+    let logins = (0..4).map(|_| {
+        let (slug, fan_id) = (slug.clone(), fan_id.clone());
+        Box::pin(async move {
+            let b = fan_logged_in(app_ref, &fan_id, &slug).await;
+            fan_page(app_ref, &b, &slug).await;
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>
+    });
+    let forms = [email.to_uppercase(), email.clone(), format!(" {email} ")]
+        .into_iter()
+        .map(|casing| {
+            let slug = slug.clone();
+            Box::pin(async move {
+                let b = browser();
+                let csrf = fan_page(app_ref, &b, &slug).await;
+                let (status, body) = enter(
+                    app_ref,
+                    &b,
+                    &slug,
+                    &csrf,
+                    &[
+                        ("email", casing.as_str()),
+                        ("text", "A shirt with a skyline"),
+                        ("accept_rules", "on"),
+                    ],
+                    true,
+                )
+                .await;
+                // One entry per person: the others are refused as duplicates.
+                assert!([200, 201, 409].contains(&status), "{status} {body}");
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>
+        });
+    futures::future::join_all(logins.chain(forms)).await;
+
+    let (f, e) = (fan_id.clone(), email.clone());
+    let (after, activities, entries) = app
+        .query(move |c| {
+            let after = contacts_of(c, &f, &e);
+            let activities: Vec<ActivityRow> = diesel::sql_query(
+                "SELECT contact_id, kind FROM activities WHERE kind IN ('comment', 'entry') ORDER BY id",
+            )
+            .load(c)
+            .unwrap();
+            (after, activities, count(c, "entries"))
+        })
+        .await;
+    assert_eq!(
+        after,
+        vec![commenter],
+        "one contact, the oldest one, survives"
+    );
+    assert_eq!(
+        entries, 1,
+        "one entry per person, whatever the email's casing"
+    );
+    let kinds: Vec<&str> = activities
+        .iter()
+        .filter(|a| a.contact_id == commenter)
+        .map(|a| a.kind.as_str())
+        .collect();
+    assert!(kinds.contains(&"comment"), "{kinds:?}");
+    assert!(kinds.contains(&"entry"), "{kinds:?}");
+    assert!(
+        activities.iter().all(|a| a.contact_id == commenter),
+        "every comment and entry is on the survivor's timeline"
+    );
+    let (f, survivor) = (fan_id.clone(), commenter);
+    let identities = app
+        .query(move |c| {
+            count(
+                c,
+                &format!(
+                    "contact_identities WHERE contact_id = {survivor} AND \
+                     ((kind IN ('asid', 'psid') AND value = '{f}') OR kind = 'email')"
+                ),
+            )
+        })
+        .await;
+    assert_eq!(identities, 3, "asid, psid and email on the survivor");
+}
+
+#[derive(QueryableByName)]
+struct StoredTokens {
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    page_token_enc: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    user_token_enc: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    user_expires_in_days: f64,
+}
+
+#[derive(QueryableByName)]
+struct SandboxToken {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    long_lived: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    never_expires: bool,
+}
+
+#[tokio::test]
+async fn install_stores_the_long_lived_user_token_and_the_page_token_derived_from_it() {
+    let app = spawn_app().await;
+    admin_token(&app, ADMIN_ALEX).await;
+    let stored = app
+        .query(|c| {
+            diesel::sql_query(
+                "SELECT p.page_token_enc, a.user_token_enc, \
+                 extract(epoch FROM a.user_token_expires_at - now())::float8 / 86400 AS user_expires_in_days \
+                 FROM pages p JOIN admins a ON a.id = p.token_admin_id \
+                 WHERE p.fb_page_id = $1 AND a.fb_user_id = $2",
+            )
+            .bind::<diesel::sql_types::Text, _>(BRAND_PAGE)
+            .bind::<diesel::sql_types::Text, _>(ADMIN_ALEX)
+            .get_result::<StoredTokens>(c)
+            .unwrap()
+        })
+        .await;
+    let cipher = &app.state.keys.tokens;
+    let page_token = cipher
+        .decrypt(&stored.page_token_enc, &format!("page:{BRAND_PAGE}"))
+        .unwrap();
+    let user_token = cipher
+        .decrypt(&stored.user_token_enc, &format!("admin:{ADMIN_ALEX}"))
+        .unwrap();
+    // What the sandbox issued those tokens as: the dialog's code gives a short-lived
+    // user token (an hour or two); install must have exchanged it.
+    let issued = |token: String| {
+        app.query(move |c| {
+            diesel::sql_query(
+                "SELECT kind, long_lived, expires_at IS NULL AS never_expires \
+                 FROM sandbox_tokens WHERE token = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(token)
+            .get_result::<SandboxToken>(c)
+            .unwrap()
+        })
+    };
+    let user = issued(user_token).await;
+    assert_eq!(user.kind, "user");
+    assert!(
+        user.long_lived,
+        "the stored user token is the long-lived one"
+    );
+    assert!(
+        stored.user_expires_in_days > 30.0,
+        "its expiry is about 60 days out: {} days",
+        stored.user_expires_in_days
+    );
+    let page = issued(page_token).await;
+    assert_eq!(page.kind, "page");
+    assert!(
+        page.long_lived,
+        "the page token comes from the long-lived user token"
+    );
+    assert!(page.never_expires, "so it does not expire");
+    // The short-lived token the code was exchanged for exists, but is not stored.
+    let short = app
+        .query(|c| {
+            count(
+                c,
+                &format!("sandbox_tokens WHERE user_id = '{ADMIN_ALEX}' AND kind = 'user' AND NOT long_lived"),
+            )
+        })
+        .await;
+    assert!(
+        short >= 1,
+        "the code was first exchanged for a short-lived token"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    use crate::helpers::{spawn_app_with, Spawn};
+    for (public_url, secure) in [("https://fanfare.example", true), ("", false)] {
+        let app = spawn_app_with(Spawn::default(), |s| {
+            s.server.public_url = public_url.into();
+            // `auto` is the default: Secure exactly when public_url is https.
+            assert_eq!(
+                s.security.cookie_secure,
+                fanfare::config::CookieSecure::Auto
+            );
+        })
+        .await;
+        // The admin and the fan logins each set an OAuth state cookie.
+        let r = app.get("/auth/facebook/login").await;
+        assert_eq!(r.status(), 302);
+        let mut cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        // The fan login needs a page that runs Fanfare (the install is not what
+        // this test is about, and its redirects would go to the https origin).
+        app.query(|c| {
+            diesel::sql_query(format!(
+                "INSERT INTO pages (fb_page_id, name) VALUES ('{BRAND_PAGE}', 'Threadline Apparel')"
+            ))
+            .execute(c)
+            .unwrap()
+        })
+        .await;
+        let r = app
+            .get(&format!("/auth/fan/login?page={BRAND_PAGE}&return_to=/"))
+            .await;
+        assert_eq!(r.status(), 302);
+        cookies.extend(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string()),
+        );
+        assert!(!cookies.is_empty());
+        for c in &cookies {
+            assert_eq!(
+                c.split(';')
+                    .any(|p| p.trim().eq_ignore_ascii_case("secure")),
+                secure,
+                "public_url {public_url:?}: {c}"
+            );
+            assert!(c.to_lowercase().contains("httponly"), "{c}");
+        }
+        if secure {
+            // Fan cookies must work in facebook.com's iframe: SameSite=None with Secure.
+            assert!(
+                cookies.iter().any(|c| c.contains("SameSite=None")),
+                "{cookies:?}"
+            );
+        }
+    }
+}
