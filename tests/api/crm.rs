@@ -11,11 +11,11 @@ use crate::support::{
     api, enter, entry_id, fan_logged_in, fan_page, installed, open_contest, vote_as,
 };
 
-fn fan(n: u64) -> String {
+pub fn fan(n: u64) -> String {
     (FIRST_FAN + n).to_string()
 }
 
-async fn sandbox(app: &TestApp, path: &str, body: Value) -> Value {
+pub async fn sandbox(app: &TestApp, path: &str, body: Value) -> Value {
     let r = app
         .client
         .post(app.url(&format!("/sandbox/admin/{path}")))
@@ -28,7 +28,7 @@ async fn sandbox(app: &TestApp, path: &str, body: Value) -> Value {
 }
 
 /// Waits until every delivered event is processed and segments are current.
-async fn settled(app: &TestApp) {
+pub async fn settled(app: &TestApp) {
     app.client
         .post(app.url("/sandbox/admin/flush"))
         .send()
@@ -825,7 +825,7 @@ async fn another_tenant_cannot_reach_contacts_segments_trends_or_exports() {
 /// Makes one periodic job due now (as if its period had passed) and runs the
 /// scheduler tick directly. Waits first for the app worker's start-up tick, so
 /// that tick cannot take the due period from under the test.
-async fn tick_after_due(app: &TestApp, kind: &'static str) -> Vec<&'static str> {
+pub async fn tick_after_due(app: &TestApp, kind: &'static str) -> Vec<&'static str> {
     app.eventually("the start-up scheduler tick", move |c| {
         count(c, &format!("job_schedule WHERE kind = '{kind}'")) == 1
     })
