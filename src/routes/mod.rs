@@ -62,28 +62,28 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                     "unsupported_media_type",
                     "expected Content-Type: application/json",
                 ),
-                actix_web::error::JsonPayloadError::Deserialize(e) if is_float_for_integer(e) => {
-                    AppError::bad_request(
-                        "malformed_json",
-                        format!(
-                            "expected an integer, got a number with a decimal point \
-                             (write 1, not 1.0): {e}"
-                        ),
-                    )
-                }
+                actix_web::error::JsonPayloadError::Deserialize(e) => malformed_json(e),
                 other => AppError::bad_request("malformed_json", other.to_string()),
             };
             status.into()
         })
 }
 
-/// serde_json refuses `1.0` for an integer field ("invalid type: floating point
-/// `1.0`, expected i64"). The API documents integers as integers and keeps
-/// refusing them, with a message that says what to send instead.
-fn is_float_for_integer(e: &serde_json::Error) -> bool {
+/// A JSON body that parsed but does not fit the expected type. serde's message
+/// for a fractional number where an integer belongs ("invalid type: floating
+/// point `1.5`, expected i64") gets a plainer lead.
+pub fn malformed_json(e: &serde_json::Error) -> AppError {
     let m = e.to_string();
-    m.starts_with("invalid type: floating point")
-        && (m.contains("expected i") || m.contains("expected u"))
+    let integer = m.starts_with("invalid type: floating point")
+        && (m.contains("expected i") || m.contains("expected u"));
+    if integer {
+        AppError::bad_request(
+            "malformed_json",
+            format!("expected an integer, got a number with a fraction: {m}"),
+        )
+    } else {
+        AppError::bad_request("malformed_json", format!("Json deserialize error: {m}"))
+    }
 }
 
 pub fn query_config() -> web::QueryConfig {

@@ -13,6 +13,7 @@ use crate::domain::contest::{Kind, Status};
 use crate::domain::contest_admin::ContestInput;
 use crate::error::AppError;
 use crate::routes::api::docs::List;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -104,7 +105,7 @@ pub async fn create(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
-    body: web::Json<ContestInput>,
+    body: ApiJson<ContestInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let input = body.into_inner();
@@ -169,7 +170,7 @@ pub async fn update(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<ContestInput>,
+    body: ApiJson<ContestInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
@@ -215,7 +216,7 @@ pub async fn transition(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<TransitionInput>,
+    body: ApiJson<TransitionInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());

@@ -17,6 +17,7 @@ use crate::domain::contest::Status;
 use crate::domain::winners::{self, Declined, DrawRequest, Method};
 use crate::error::AppError;
 use crate::routes::api::contests::ContestView;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -69,7 +70,7 @@ pub async fn run(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<DrawInput>,
+    body: ApiJson<DrawInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
@@ -223,7 +224,7 @@ pub async fn decline(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<DeclineInput>,
+    body: ApiJson<DeclineInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let reason = crate::routes::api::input::text("reason", &body.reason, 1, 500)?;

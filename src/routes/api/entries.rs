@@ -13,6 +13,7 @@ use crate::db::{contests, entries};
 use crate::domain::moderation::{apply, STATES};
 use crate::error::AppError;
 use crate::routes::api::docs::List;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -157,7 +158,7 @@ pub async fn one(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<Moderation>,
+    body: ApiJson<Moderation>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
@@ -195,7 +196,7 @@ pub async fn bulk(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<Moderation>,
+    body: ApiJson<Moderation>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, contest) = (auth.admin_id, path.into_inner());

@@ -16,6 +16,7 @@ use crate::domain::leaderboard;
 use crate::error::AppError;
 use crate::routes::api::docs::List;
 use crate::routes::api::input::text;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -94,7 +95,7 @@ pub async fn add_criterion(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<CriterionInput>,
+    body: ApiJson<CriterionInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
@@ -160,7 +161,7 @@ pub async fn score(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<ScoresInput>,
+    body: ApiJson<ScoresInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());

@@ -18,6 +18,7 @@ use crate::domain::leaderboard;
 use crate::domain::points::{self, AwardRequest, Reason};
 use crate::error::AppError;
 use crate::routes::api::docs::List;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -251,7 +252,7 @@ pub async fn adjust(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<Adjustment>,
+    body: ApiJson<Adjustment>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());

@@ -24,6 +24,7 @@ use crate::domain::prize_poll::{self, check_budget, check_currency, parse_amount
 use crate::error::AppError;
 use crate::routes::api::contests::ContestView;
 use crate::routes::api::docs::List;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -113,7 +114,7 @@ pub async fn open(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<OpenInput>,
+    body: ApiJson<OpenInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
@@ -300,7 +301,7 @@ pub async fn adopt(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<AdoptInput>,
+    body: ApiJson<AdoptInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id, suggestion_id) = (auth.admin_id, path.into_inner(), body.suggestion_id);
@@ -428,7 +429,7 @@ pub async fn moderate(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<ModerationInput>,
+    body: ApiJson<ModerationInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());

@@ -13,6 +13,7 @@ use crate::db::{pages, segments};
 use crate::domain::segment_rules::Rule;
 use crate::error::AppError;
 use crate::routes::api::docs::List;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -101,7 +102,7 @@ pub async fn create(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
-    body: web::Json<NewSegment>,
+    body: ApiJson<NewSegment>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let b = body.into_inner();
@@ -244,7 +245,7 @@ pub async fn recompute(
     req: HttpRequest,
     auth: AdminAuth,
     state: web::Data<AppState>,
-    body: web::Json<RecomputeInput>,
+    body: ApiJson<RecomputeInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, page) = (auth.admin_id, body.page_id);

@@ -10,6 +10,7 @@ use crate::auth::admin::AdminAuth;
 use crate::db::votes::{Vote, VoteView};
 use crate::db::{contests, votes};
 use crate::error::AppError;
+use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
 use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -118,7 +119,7 @@ pub async fn void(
     auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<VoidInput>,
+    body: ApiJson<VoidInput>,
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
