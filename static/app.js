@@ -168,12 +168,11 @@
   enhance(document);
 
   /* Phones: the nav is a sideways strip; bring the current section into view. */
-  (function () {
-    var current = document.querySelector(".sidebar a[aria-current='page']");
-    var strip = current && current.closest("ul");
+  all(document, ".sidebar a[aria-current='page'], .tabs a[aria-current]").forEach(function (current) {
+    var strip = current.closest("ul") || current.parentElement;
     if (!strip || strip.scrollWidth <= strip.clientWidth) { return; }
     strip.scrollLeft = Math.max(0, current.offsetLeft - strip.offsetLeft - 16);
-  })();
+  });
 
   /* Content swapped in by htmx gets the same treatment. */
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });

@@ -323,6 +323,202 @@ pub fn prize_text(s: &Suggestion, currency: &str) -> String {
     )
 }
 
+/// Opens a prize poll on a draft contest of `admin_id` (the contest moves to
+/// `prize_poll`). Times are local to the contest's time zone; without `opens_at`
+/// the poll opens now. The API and the dashboard both call this.
+#[allow(clippy::too_many_arguments)]
+pub fn open_poll(
+    c: &mut PgConnection,
+    cipher: &crate::crypto::tokens::TokenCipher,
+    admin: i64,
+    id: i64,
+    budget: i64,
+    currency: &str,
+    closes_at: &str,
+    opens_at: Option<&str>,
+) -> Result<(Poll, Contest), AppError> {
+    use crate::db::audit::{self, Audit};
+    use crate::db::contests;
+    use crate::domain::contest as rules;
+    let contest = contests::lock_for_admin(c, admin, id)?;
+    let now = Utc::now();
+    if !matches!(
+        contest.effective_status(now),
+        Status::Draft | Status::PrizePoll
+    ) {
+        return Err(AppError::conflict(
+            "already_launched",
+            "a prize poll runs before launch, while the contest is a draft",
+        ));
+    }
+    let tz = rules::parse_time_zone(&contest.time_zone)?;
+    let closes_at = rules::parse_instant(closes_at, tz, "closes_at")?;
+    let opens_at = match opens_at {
+        Some(o) => rules::parse_instant(o, tz, "opens_at")?,
+        None => now,
+    };
+    if closes_at <= now || closes_at <= opens_at {
+        return Err(AppError::invalid(
+            "invalid_schedule",
+            "closes_at must be in the future and after opens_at",
+        ));
+    }
+    let poll = store::create(
+        c,
+        &store::NewPoll {
+            contest_id: id,
+            page_id: contest.page_id,
+            budget_minor: budget,
+            currency,
+            opens_at,
+            closes_at,
+            created_by: admin,
+        },
+    )?
+    .ok_or_else(|| AppError::conflict("poll_exists", "this contest already has a prize poll"))?;
+    let contest =
+        crate::domain::lifecycle::transition(c, id, Some(admin), Status::PrizePoll, now, cipher)?;
+    audit::record(
+        c,
+        Audit {
+            page_id: Some(contest.page_id),
+            admin_id: Some(admin),
+            action: "poll.opened",
+            subject_type: "poll",
+            subject_id: Some(poll.id),
+            details: json!({"contest_id": id, "budget_minor": budget, "currency": currency, "closes_at": closes_at}),
+        },
+    )?;
+    Ok((poll, contest))
+}
+
+/// Closes a poll of `admin_id` early (closing a closed poll changes nothing).
+pub fn close_poll(c: &mut PgConnection, admin: i64, id: i64) -> Result<(Poll, Contest), AppError> {
+    use crate::db::audit::{self, Audit};
+    let poll = store::lock_for_admin(c, admin, id)?;
+    let contest = crate::db::contests::find(c, poll.contest_id)?;
+    let poll = match poll.closed_at {
+        Some(_) => poll,
+        None => {
+            let closed = store::close(c, id, Utc::now())?;
+            audit::record(
+                c,
+                Audit {
+                    page_id: Some(poll.page_id),
+                    admin_id: Some(admin),
+                    action: "poll.closed",
+                    subject_type: "poll",
+                    subject_id: Some(id),
+                    details: json!({"contest_id": poll.contest_id}),
+                },
+            )?;
+            closed
+        }
+    };
+    Ok((poll, contest))
+}
+
+/// Makes an approved suggestion the contest's prize, once the poll is closed and
+/// while the contest has not closed. Returns the poll and the updated contest.
+pub fn adopt_suggestion(
+    c: &mut PgConnection,
+    admin: i64,
+    id: i64,
+    suggestion_id: i64,
+) -> Result<(Poll, Contest), AppError> {
+    use crate::db::audit::{self, Audit};
+    use crate::db::contests::{self, ContestFields};
+    let poll = store::lock_for_admin(c, admin, id)?;
+    let contest = contests::lock_for_admin(c, admin, poll.contest_id)?;
+    let now = Utc::now();
+    if is_open(&poll, &contest, now) {
+        return Err(AppError::conflict(
+            "poll_open",
+            "adopt a prize after the poll closes",
+        ));
+    }
+    if matches!(
+        contest.effective_status(now),
+        Status::Closed | Status::WinnersAnnounced
+    ) {
+        return Err(AppError::conflict(
+            "contest_closed",
+            "a closed contest's prize can no longer change",
+        ));
+    }
+    let s = store::find_suggestion(c, suggestion_id)
+        .ok()
+        .filter(|s| s.poll_id == poll.id)
+        .ok_or_else(|| AppError::not_found("no such suggestion in this poll"))?;
+    if s.status != "approved" {
+        return Err(AppError::conflict(
+            "suggestion_not_approved",
+            "only an approved suggestion can become the prize",
+        ));
+    }
+    let prize = prize_text(&s, &poll.currency);
+    let updated = contests::update(
+        c,
+        contest.id,
+        &ContestFields {
+            prize: Some(prize.clone()),
+            ..Default::default()
+        },
+    )?;
+    let poll = store::set_adopted(c, poll.id, s.id)?;
+    audit::record(
+        c,
+        Audit {
+            page_id: Some(poll.page_id),
+            admin_id: Some(admin),
+            action: "poll.adopted",
+            subject_type: "poll",
+            subject_id: Some(poll.id),
+            details: json!({"suggestion_id": s.id, "prize": prize}),
+        },
+    )?;
+    Ok((poll, updated))
+}
+
+/// Moderates a suggestion on a page of `admin_id`: pending, approved or rejected
+/// (rejecting needs a reason).
+pub fn moderate_suggestion(
+    c: &mut PgConnection,
+    admin: i64,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<Suggestion, AppError> {
+    use crate::db::audit::{self, Audit};
+    if !matches!(status, "pending" | "approved" | "rejected") {
+        return Err(AppError::invalid(
+            "invalid_status",
+            "status must be pending, approved or rejected",
+        ));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if status == "rejected" && reason.is_none() {
+        return Err(AppError::invalid(
+            "reason_required",
+            "rejecting needs a reason",
+        ));
+    }
+    let s = store::find_suggestion_for_admin(c, admin, id)?;
+    let updated = store::moderate(c, id, admin, status, reason)?;
+    audit::record(
+        c,
+        Audit {
+            page_id: Some(s.page_id),
+            admin_id: Some(admin),
+            action: "poll.suggestion_moderated",
+            subject_type: "suggestion",
+            subject_id: Some(id),
+            details: json!({"status": status, "reason": reason}),
+        },
+    )?;
+    Ok(updated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

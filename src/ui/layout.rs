@@ -15,6 +15,7 @@ pub enum Section {
     Pages,
     Webhooks,
     Contacts,
+    Polls,
     Segments,
     Trends,
     Exports,
@@ -43,6 +44,11 @@ pub const NAV: &[NavLink] = &[
         section: Section::Votes,
         label: "Vote review",
         href: "/dashboard/votes",
+    },
+    NavLink {
+        section: Section::Polls,
+        label: "Prize polls",
+        href: "/dashboard/polls",
     },
     NavLink {
         section: Section::Contacts,

@@ -531,3 +531,139 @@ async fn exports_download_with_csrf_and_are_listed() {
         assert!(!alex_ids.contains(&v["id"].to_string()), "{line}");
     }
 }
+
+#[tokio::test]
+async fn prize_polls_open_moderate_close_and_adopt_from_the_dashboard() {
+    let app = crate::engage::app().await;
+    let inst = installed(&app).await;
+    let c = crate::polls::draft(&app, &inst).await;
+    let cid = c["id"].as_i64().unwrap();
+    let slug = c["slug"].as_str().unwrap().to_string();
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let path = format!("/dashboard/contests/{cid}/poll");
+    let (st, html) = page(&app, &alex, &path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("Open a prize poll"));
+    let csrf = csrf_of(&html);
+    let closes = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let form = [
+        ("budget", "250"),
+        ("currency", "usd"),
+        ("closes_at", closes.as_str()),
+    ];
+    assert_eq!(post(&app, &alex, &path, &form).await.status(), 403);
+    assert_eq!(app.query(|c| count(c, "prize_polls")).await, 0);
+    // Over the cap of a valid amount: a flash, nothing stored.
+    let mut bad = form.to_vec();
+    bad[0] = ("budget", "12.345");
+    bad.push(("csrf_token", &csrf));
+    assert_eq!(post(&app, &alex, &path, &bad).await.status(), 303);
+    assert_eq!(app.query(|c| count(c, "prize_polls")).await, 0);
+    let mut ok = form.to_vec();
+    ok.push(("csrf_token", &csrf));
+    assert_eq!(post(&app, &alex, &path, &ok).await.status(), 303);
+    assert_eq!(app.query(|c| count(c, "prize_polls")).await, 1);
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("250.00 USD"), "{html}");
+
+    let fan = crate::support::fan_logged_in(
+        &app,
+        &(fanfare::platform::sandbox::seed::FIRST_FAN + 1).to_string(),
+        &slug,
+    )
+    .await;
+    let (st, body) = crate::polls::suggest(
+        &app,
+        &fan,
+        &slug,
+        "<script>alert(1)</script> Tour hoodie",
+        "40",
+        "",
+    )
+    .await;
+    assert!(st == 201 || st == 200, "{st} {body}");
+    let sid = body["suggestion"]["id"]
+        .as_i64()
+        .or_else(|| body["id"].as_i64())
+        .unwrap_or_else(|| panic!("{body}"));
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Tour hoodie"));
+    assert_escaped("poll", &html);
+    let (_, html) = page(&app, &alex, "/dashboard/polls").await;
+    assert!(html.contains("Budget 250.00 USD"));
+
+    let moderation = format!("/dashboard/suggestions/{sid}/moderation");
+    let r = post(&app, &alex, &moderation, &[("status", "approved")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        app.query(|c| count(c, "poll_suggestions WHERE status = 'approved'"))
+            .await,
+        0
+    );
+    let r = post(
+        &app,
+        &alex,
+        &moderation,
+        &[("csrf_token", &csrf), ("status", "approved")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.query(|c| count(c, "poll_suggestions WHERE status = 'approved'"))
+            .await,
+        1
+    );
+    let poll_id: i64 = query_string(&app, "SELECT id::text AS s FROM prize_polls".into())
+        .await
+        .parse()
+        .unwrap();
+
+    // Sam reaches none of it.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    assert_eq!(page(&app, &sam, &path).await.0, 404);
+    let (_, html) = page(&app, &sam, "/dashboard/polls").await;
+    assert!(!html.contains("Summer shirt"));
+    let sam_csrf = csrf_of(&html);
+    let sid_s = sid.to_string();
+    for (p, f) in [
+        (format!("/dashboard/polls/{poll_id}/close"), vec![]),
+        (
+            format!("/dashboard/polls/{poll_id}/adopt"),
+            vec![("suggestion_id", sid_s.as_str())],
+        ),
+        (moderation.clone(), vec![("status", "pending")]),
+    ] {
+        let mut f = f.clone();
+        f.push(("csrf_token", &sam_csrf));
+        assert_eq!(post(&app, &sam, &p, &f).await.status(), 404, "{p}");
+    }
+
+    let close = format!("/dashboard/polls/{poll_id}/close");
+    assert_eq!(post(&app, &alex, &close, &[]).await.status(), 403);
+    assert_eq!(
+        app.query(|c| count(c, "prize_polls WHERE closed_at IS NULL"))
+            .await,
+        1
+    );
+    let r = post(&app, &alex, &close, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    let adopt = format!("/dashboard/polls/{poll_id}/adopt");
+    let r = post(
+        &app,
+        &alex,
+        &adopt,
+        &[("csrf_token", &csrf), ("suggestion_id", &sid_s)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.query(|c| count(c, "contests WHERE prize LIKE '%Tour hoodie%'"))
+            .await,
+        1
+    );
+    let (_, html) = page(&app, &alex, &path).await;
+    assert!(html.contains("The prize is now"));
+    assert!(html.contains("The prize</span>"));
+}

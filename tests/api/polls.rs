@@ -10,7 +10,7 @@ use crate::engage::{app, id, slug};
 use crate::helpers::{count, TestApp};
 use crate::support::{api, fan_logged_in, fan_page, installed, Installed};
 
-async fn draft(app: &TestApp, inst: &Installed) -> Value {
+pub(crate) async fn draft(app: &TestApp, inst: &Installed) -> Value {
     let (st, c) = api(
         app,
         &inst.token,
@@ -61,7 +61,7 @@ async fn post(
     (st, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn suggest(
+pub(crate) async fn suggest(
     app: &TestApp,
     b: &reqwest::Client,
     s: &str,

@@ -12,14 +12,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::auth::admin::AdminAuth;
-use crate::db::audit::{self, Audit};
-use crate::db::contests::{self, ContestFields};
-use crate::db::polls::{self, NewPoll, Participant, Poll, Suggestion, SuggestionView};
-use crate::domain::contest::{self as rules, Status};
+use crate::db::contests;
+use crate::db::polls::{self, Participant, Poll, Suggestion, SuggestionView};
 use crate::domain::prize_poll::{self, check_budget, check_currency, parse_amount};
 use crate::error::AppError;
 use crate::routes::api::contests::ContestView;
@@ -125,59 +122,16 @@ pub async fn open(
     let (poll, contest) = state
         .db
         .transaction(move |c| {
-            let contest = contests::lock_for_admin(c, admin, id)?;
-            let now = Utc::now();
-            if !matches!(contest.effective_status(now), Status::Draft | Status::PrizePoll) {
-                return Err(AppError::conflict(
-                    "already_launched",
-                    "a prize poll runs before launch, while the contest is a draft",
-                ));
-            }
-            let tz = rules::parse_time_zone(&contest.time_zone)?;
-            let closes_at = rules::parse_instant(&input.closes_at, tz, "closes_at")?;
-            let opens_at = match &input.opens_at {
-                Some(o) => rules::parse_instant(o, tz, "opens_at")?,
-                None => now,
-            };
-            if closes_at <= now || closes_at <= opens_at {
-                return Err(AppError::invalid(
-                    "invalid_schedule",
-                    "closes_at must be in the future and after opens_at",
-                ));
-            }
-            let poll = polls::create(
+            prize_poll::open_poll(
                 c,
-                &NewPoll {
-                    contest_id: id,
-                    page_id: contest.page_id,
-                    budget_minor: budget,
-                    currency: &currency,
-                    opens_at,
-                    closes_at,
-                    created_by: admin,
-                },
-            )?
-            .ok_or_else(|| AppError::conflict("poll_exists", "this contest already has a prize poll"))?;
-            let contest = crate::domain::lifecycle::transition(
-                c,
-                id,
-                Some(admin),
-                Status::PrizePoll,
-                now,
                 &keys.tokens,
-            )?;
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(contest.page_id),
-                    admin_id: Some(admin),
-                    action: "poll.opened",
-                    subject_type: "poll",
-                    subject_id: Some(poll.id),
-                    details: json!({"contest_id": id, "budget_minor": budget, "currency": currency, "closes_at": closes_at}),
-                },
-            )?;
-            Ok((poll, contest))
+                admin,
+                id,
+                budget,
+                &currency,
+                &input.closes_at,
+                input.opens_at.as_deref(),
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(view(&poll, &contest)))
@@ -244,26 +198,7 @@ pub async fn close(
     let v = state
         .db
         .transaction(move |c| {
-            let poll = polls::lock_for_admin(c, admin, id)?;
-            let contest = contests::find(c, poll.contest_id)?;
-            let poll = match poll.closed_at {
-                Some(_) => poll,
-                None => {
-                    let closed = polls::close(c, id, Utc::now())?;
-                    audit::record(
-                        c,
-                        Audit {
-                            page_id: Some(poll.page_id),
-                            admin_id: Some(admin),
-                            action: "poll.closed",
-                            subject_type: "poll",
-                            subject_id: Some(id),
-                            details: json!({"contest_id": poll.contest_id}),
-                        },
-                    )?;
-                    closed
-                }
-            };
+            let (poll, contest) = prize_poll::close_poll(c, admin, id)?;
             Ok(view(&poll, &contest))
         })
         .await?;
@@ -308,58 +243,10 @@ pub async fn adopt(
     let v = state
         .db
         .transaction(move |c| {
-            let poll = polls::lock_for_admin(c, admin, id)?;
-            let contest = contests::lock_for_admin(c, admin, poll.contest_id)?;
-            let now = Utc::now();
-            if prize_poll::is_open(&poll, &contest, now) {
-                return Err(AppError::conflict(
-                    "poll_open",
-                    "adopt a prize after the poll closes",
-                ));
-            }
-            if matches!(
-                contest.effective_status(now),
-                Status::Closed | Status::WinnersAnnounced
-            ) {
-                return Err(AppError::conflict(
-                    "contest_closed",
-                    "a closed contest's prize can no longer change",
-                ));
-            }
-            let s = polls::find_suggestion(c, suggestion_id)
-                .ok()
-                .filter(|s| s.poll_id == poll.id)
-                .ok_or_else(|| AppError::not_found("no such suggestion in this poll"))?;
-            if s.status != "approved" {
-                return Err(AppError::conflict(
-                    "suggestion_not_approved",
-                    "only an approved suggestion can become the prize",
-                ));
-            }
-            let prize = prize_poll::prize_text(&s, &poll.currency);
-            let updated = contests::update(
-                c,
-                contest.id,
-                &ContestFields {
-                    prize: Some(prize.clone()),
-                    ..Default::default()
-                },
-            )?;
-            let poll = polls::set_adopted(c, poll.id, s.id)?;
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(poll.page_id),
-                    admin_id: Some(admin),
-                    action: "poll.adopted",
-                    subject_type: "poll",
-                    subject_id: Some(poll.id),
-                    details: json!({"suggestion_id": s.id, "prize": prize}),
-                },
-            )?;
+            let (poll, updated) = prize_poll::adopt_suggestion(c, admin, id, suggestion_id)?;
             Ok(Adopted {
                 poll: view(&poll, &updated),
-                contest: crate::routes::api::contests::view(&updated, now),
+                contest: crate::routes::api::contests::view(&updated, Utc::now()),
             })
         })
         .await?;
@@ -434,41 +321,10 @@ pub async fn moderate(
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
     let input = body.into_inner();
-    if !matches!(input.status.as_str(), "pending" | "approved" | "rejected") {
-        return Err(AppError::invalid(
-            "invalid_status",
-            "status must be pending, approved or rejected",
-        ));
-    }
-    let reason = input
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_string);
-    if input.status == "rejected" && reason.is_none() {
-        return Err(AppError::invalid(
-            "reason_required",
-            "rejecting needs a reason",
-        ));
-    }
     let updated = state
         .db
         .transaction(move |c| {
-            let s = polls::find_suggestion_for_admin(c, admin, id)?;
-            let updated = polls::moderate(c, id, admin, &input.status, reason.as_deref())?;
-            audit::record(
-                c,
-                Audit {
-                    page_id: Some(s.page_id),
-                    admin_id: Some(admin),
-                    action: "poll.suggestion_moderated",
-                    subject_type: "suggestion",
-                    subject_id: Some(id),
-                    details: json!({"status": input.status, "reason": reason}),
-                },
-            )?;
-            Ok(updated)
+            prize_poll::moderate_suggestion(c, admin, id, &input.status, input.reason.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(updated))

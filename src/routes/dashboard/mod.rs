@@ -22,6 +22,7 @@ pub mod home;
 pub mod insights;
 pub mod moderation;
 pub mod pages;
+pub mod polls;
 pub mod votes;
 pub mod webhooks;
 pub mod winners;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     contacts::configure(cfg);
     insights::configure(cfg);
     pages::configure(cfg);
+    polls::configure(cfg);
     contests::configure(cfg);
     contest_form::configure(cfg);
     moderation::configure(cfg);

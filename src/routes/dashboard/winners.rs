@@ -66,6 +66,7 @@ pub fn contest_tabs(id: i64, current: &str) -> Vec<ContestTab> {
         ("/leaderboard", "Leaderboard"),
         ("/judging", "Judging"),
         ("/winners", "Winners"),
+        ("/poll", "Prize poll"),
     ]
     .into_iter()
     .map(|(suffix, label)| ContestTab {
