@@ -535,3 +535,35 @@ async fn hostile_facebook_names_from_webhooks_render_as_text() {
     }
     assert!(shown > 0, "the Facebook name is shown somewhere, escaped");
 }
+
+/// Regression (fuzz finding): NUL characters in ids (entry id, `from.id`, a
+/// messaging `sender.id`) used to reach text columns, which Postgres refuses, so the
+/// delivery was answered 503 and Facebook would redeliver it forever.
+#[tokio::test]
+async fn a_delivery_with_nul_in_its_ids_is_stored_not_refused_forever() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let body = br#"{"object":"page","entry":[{"id":"1111222233334444\u0000","messaging":[{"sender":{"id":"2\u0000"},"message":{"text":"hi"}}],"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"555_1\u0000","post_id":"1111222233334444_555","from":{"id":"6001\u0000","name":"Ana"},"message":"x"}}]}]}"#;
+    let r = post_signed(&app, body).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "accepted");
+    let (events, clean) = app
+        .query(|c| {
+            (
+                count(c, "webhook_events"),
+                count(
+                    c,
+                    "webhook_events WHERE page_id = '1111222233334444' \
+                     AND sender_id IN ('2', '6001')",
+                ),
+            )
+        })
+        .await;
+    assert_eq!((events, clean), (2, 2));
+}

@@ -99,7 +99,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, EnvelopeError> {
         let Some(entry) = entry.as_object() else {
             continue;
         };
-        let page_id = entry.get("id").and_then(id_from_value);
+        let page_id = entry.get("id").and_then(id_without_nul);
         let entry_time = entry.get("time").and_then(timestamp);
         let base = |seq: i32, kind: EventKind, value: Value| ParsedEvent {
             seq,
@@ -142,7 +142,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, EnvelopeError> {
         if let Some(messaging) = entry.get("messaging").and_then(Value::as_array) {
             for item in messaging {
                 let mut ev = base(seq, EventKind::Messaging, item.clone());
-                ev.sender_id = item.pointer("/sender/id").and_then(id_from_value);
+                ev.sender_id = item.pointer("/sender/id").and_then(id_without_nul);
                 ev.message = item
                     .pointer("/message/text")
                     .and_then(Value::as_str)
@@ -166,7 +166,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, EnvelopeError> {
 
 fn fill_from_value(ev: &mut ParsedEvent, v: &Map<String, Value>) {
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(strip_nul_str);
-    let id = |k: &str| v.get(k).and_then(id_from_value).map(|s| strip_nul_str(&s));
+    let id = |k: &str| v.get(k).and_then(id_without_nul);
     ev.item = text("item");
     ev.verb = text("verb");
     ev.post_id = id("post_id");
@@ -176,7 +176,7 @@ fn fill_from_value(ev: &mut ParsedEvent, v: &Map<String, Value>) {
     ev.reaction_type = text("reaction_type");
     // Sender: `from{id,name}`, the older `sender_id`/`sender_name`, or a rating's reviewer.
     if let Some(from) = v.get("from").and_then(Value::as_object) {
-        ev.sender_id = from.get("id").and_then(id_from_value);
+        ev.sender_id = from.get("id").and_then(id_without_nul);
         ev.sender_name = from.get("name").and_then(Value::as_str).map(strip_nul_str);
     }
     if ev.sender_id.is_none() {
@@ -219,6 +219,13 @@ fn timestamp(v: &Value) -> Option<DateTime<Utc>> {
             .map(|d| d.with_timezone(&Utc)),
         _ => None,
     }
+}
+
+/// An id, NUL characters removed: Postgres text refuses them, and a delivery that
+/// cannot be stored would be answered 503 and redelivered forever (found by the
+/// `webhook_envelope` fuzz target: a messaging `sender.id` of `"2\u0000"`).
+fn id_without_nul(v: &Value) -> Option<String> {
+    id_from_value(v).map(|s| strip_nul_str(&s))
 }
 
 fn strip_nul_str(s: &str) -> String {
@@ -346,6 +353,19 @@ mod tests {
         let d = parse_delivery(body).unwrap();
         assert_eq!(d.events[0].message.as_deref(), Some("ab"));
         assert!(!d.events[0].value.to_string().contains("\\u0000"));
+    }
+
+    /// Regression (fuzz finding, `webhook_envelope`): NUL in ids reached the events.
+    #[test]
+    fn nul_characters_are_removed_from_ids_too() {
+        let body = br#"{"object":"page","entry":[{"id":"1\u0000","messaging":[{"sender":{"id":"2imessage\u0000"}}],"changes":[{"field":"feed","value":{"item":"comment","verb":"add","from":{"id":"3\u0000","name":"n"},"post_id":"4\u0000"}}]}]}"#;
+        let d = parse_delivery(body).unwrap();
+        for ev in &d.events {
+            assert_eq!(ev.page_id.as_deref(), Some("1"));
+        }
+        let senders: Vec<_> = d.events.iter().map(|e| e.sender_id.as_deref()).collect();
+        assert!(senders.contains(&Some("2imessage")) && senders.contains(&Some("3")));
+        assert!(d.events.iter().any(|e| e.post_id.as_deref() == Some("4")));
     }
 
     #[test]
