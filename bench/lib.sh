@@ -52,3 +52,12 @@ m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(f"{rps:.0f} {p50:.2f} {p99:.2f} {m.group(1) if m else 0}")
 PY
 }
+
+# The sandbox demo page is installed shortly after the first start.
+wait_page() {
+  for _ in $(seq 1 300); do
+    [ "$(psql -Atc "select count(*) from pages where fb_page_id = '1111222233334444'" "$BENCH_DB" 2>/dev/null)" = 1 ] && return 0
+    sleep 0.2
+  done
+  echo "demo page not installed" >&2; return 1
+}

@@ -11,6 +11,7 @@ echo "rounds=$ROUNDS duration=${DURATION}s connections=$CONNS fans=$FANS anonymo
 psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
 trap stop_serve EXIT
 start_serve
+wait_page
 WORK=$(mktemp -d /tmp/bench_p2.XXXX)
 python3 "$BENCH_DIR/gen_signed_requests.py" "$FANS" "$WORK/sr.txt" ${ANON:+--anonymous}
 # The demo contest must render.

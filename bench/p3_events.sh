@@ -19,10 +19,10 @@ trap 'stop_serve; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; rm -rf "$WORK"' 
 for r in $(seq 1 "$ROUNDS"); do
   psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
   # A first start installs the sandbox demo page; no workers.
-  start_serve --no-worker; stop_serve
+  start_serve --no-worker; wait_page; stop_serve
   "$FANFARE" seed --events "$EVENTS" --senders "$SENDERS" 2> "$WORK/seed$r.txt"
   queued=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
-  tps=$(pgbench -n -c 64 -j 2 -T 5 -f "$BENCH_DIR/pgbench_insert.sql" "$PGB_DB" 2>&1 | awk '/^tps/{print $3; exit}')
+  tps=$(pgbench -n -c 64 -j 2 -T 5 -f "$BENCH_DIR/pgbench_insert.sql" "$PGB_DB" 2>&1 | awk '/^tps/{print $3}' || true)
   start=$(date +%s.%N)
   FANFARE__WORKER__BATCH_SIZE=$BATCH "$FANFARE" worker --concurrency "$CONCURRENCY" > "$WORK/worker$r.log" 2>&1 &
   WPID=$!

@@ -13,6 +13,7 @@ echo "rounds=$ROUNDS objects=$OBJECTS sandbox_latency_ms=$LATENCY_MS"
 psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
 trap stop_serve EXIT
 start_serve
+wait_page
 WORK=$(mktemp -d /tmp/bench_p5.XXXX)
 PAGE=1111222233334444
 PID_=$(psql -Atc "select id from pages where fb_page_id = '$PAGE'" "$BENCH_DB")

@@ -99,6 +99,7 @@ impl Application {
             services: services.clone(),
             wakeup: wakeup.clone(),
             keys: Arc::new(crate::auth::keys::SecurityKeys::new(&settings.security)),
+            page_contests: Arc::default(),
         };
 
         let sandbox = if settings.is_sandbox() || opts.sandbox_only {

@@ -117,4 +117,6 @@ pub struct AppState {
     pub services: Arc<Services>,
     pub wakeup: Wakeup,
     pub keys: Arc<SecurityKeys>,
+    /// Page and contest lookups of the fan tab (1 s, invalidated by contest writes).
+    pub page_contests: Arc<crate::db::contests::PageContests>,
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod export;
 mod rotate_keys;
+mod seed;
 mod segments;
 mod sentiment;
 mod simulate;
@@ -104,6 +105,26 @@ pub enum Command {
     },
     /// Score texts from stdin, one per line: one VADER compound score per line.
     Sentiment,
+    /// Bulk synthetic data for the benchmarks (bench/): queued feed events, or
+    /// contacts with timeline activities. Needs the page installed.
+    #[command(hide = true)]
+    Seed {
+        /// Facebook page id of an installed page (default: the sandbox demo page).
+        #[arg(long, default_value = crate::platform::sandbox::seed::BRAND_PAGE)]
+        page: String,
+        /// Feed events to store and queue for processing.
+        #[arg(long, default_value_t = 0)]
+        events: u64,
+        /// Distinct fans the events come from.
+        #[arg(long, default_value_t = 20_000)]
+        senders: u64,
+        /// Contacts to add.
+        #[arg(long, default_value_t = 0)]
+        contacts: u64,
+        /// Timeline activities to add, spread over the new contacts.
+        #[arg(long, default_value_t = 0)]
+        activities: u64,
+    },
     /// Verify a published draw record (JSON file path or http(s) URL).
     VerifyDraw {
         /// Path of the draw record JSON, or its http(s) URL.
@@ -138,6 +159,27 @@ pub fn run() -> anyhow::Result<()> {
             Command::Worker { concurrency } => worker(settings, concurrency).await,
             Command::Sandbox { port, webhook_url } => sandbox(settings, port, webhook_url).await,
             Command::Sentiment => sentiment::run(),
+            Command::Seed {
+                page,
+                events,
+                senders,
+                contacts,
+                activities,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    seed::run(
+                        &settings,
+                        seed::SeedArgs {
+                            page,
+                            events,
+                            senders,
+                            contacts,
+                            activities,
+                        },
+                    )
+                })
+                .await?
+            }
             Command::RotateKeys => {
                 tokio::task::spawn_blocking(move || rotate_keys::run(&settings)).await?
             }

@@ -38,6 +38,34 @@ pub fn record(conn: &mut PgConnection, a: &NewActivity<'_>) -> QueryResult<bool>
     Ok(n == 1)
 }
 
+/// Records many activities in one statement (at most ~8,000 rows: 8 binds each);
+/// rows whose dedupe key exists already, or appears earlier in `rows`, are
+/// skipped, exactly as successive [`record`] calls would. Returns rows added.
+pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let values: Vec<_> = rows
+        .iter()
+        .map(|a| {
+            (
+                activities::page_id.eq(a.page_id),
+                activities::contact_id.eq(a.contact_id),
+                activities::visitor_id.eq(a.visitor_id),
+                activities::contest_id.eq(a.contest_id),
+                activities::kind.eq(a.kind),
+                activities::occurred_at.eq(a.occurred_at),
+                activities::details.eq(&a.details),
+                activities::dedupe_key.eq(&a.dedupe_key),
+            )
+        })
+        .collect();
+    diesel::insert_into(activities::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
 #[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = activities)]
 pub struct Activity {

@@ -383,3 +383,214 @@ pub fn set_friends_count(conn: &mut PgConnection, contact_id: i64, n: i32) -> Qu
         .execute(conn)
         .map(|_| ())
 }
+
+/// A webhook sender: a page-scoped id, maybe with a name.
+#[derive(Debug, Clone)]
+pub struct PsidSeen {
+    pub page_id: i64,
+    pub psid: String,
+    pub display_name: Option<String>,
+    pub source: &'static str,
+}
+
+/// Resolves many webhook senders at once, with the effects of calling [`resolve`]
+/// for each of them in order (an `Observation` with `psid` and `display_name`):
+/// the same advisory locks (all of them, in the one global order that single
+/// resolutions also follow), the same contacts found or created (created in order
+/// of first appearance, `first_source` from the first sighting), the same
+/// identities attached and the same fields updated (the last name seen wins, as
+/// with successive `COALESCE` updates). A sender whose ids match two contacts
+/// needs a merge; it goes through [`resolve`] itself. Returns
+/// `(page_id, psid) -> contact_id`.
+pub fn resolve_psids(
+    conn: &mut PgConnection,
+    seen: &[PsidSeen],
+) -> QueryResult<std::collections::HashMap<(i64, String), i64>> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut out: HashMap<(i64, String), i64> = HashMap::new();
+    // First appearance order, first source, last name seen.
+    let mut order: Vec<(i64, String)> = Vec::new();
+    let mut info: HashMap<(i64, String), (Option<String>, &'static str)> = HashMap::new();
+    for s in seen.iter().filter(|s| !s.psid.is_empty()) {
+        let key = (s.page_id, s.psid.clone());
+        match info.get_mut(&key) {
+            Some(entry) => {
+                if s.display_name.is_some() {
+                    entry.0 = s.display_name.clone();
+                }
+            }
+            None => {
+                order.push(key.clone());
+                info.insert(key, (s.display_name.clone(), s.source));
+            }
+        }
+    }
+    if order.is_empty() {
+        return Ok(out);
+    }
+    // The locks `resolve` takes for a psid observation: (asid, v) and (psid, v),
+    // here sorted by (page, kind, value) across the whole batch.
+    let mut lock_keys: Vec<(i64, &'static str, &str)> = order
+        .iter()
+        .flat_map(|(p, v)| [(*p, "asid", v.as_str()), (*p, "psid", v.as_str())])
+        .collect();
+    lock_keys.sort();
+    let texts: Vec<String> = lock_keys
+        .iter()
+        .map(|(p, k, v)| format!("{p}|{k}|{v}"))
+        .collect();
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, $2)) FROM unnest($1::text[]) AS t(k)",
+    )
+    .bind::<Array<Text>, _>(texts)
+    .bind::<BigInt, _>(7242004i64)
+    .execute(conn)?;
+
+    #[derive(QueryableByName)]
+    struct Match {
+        #[diesel(sql_type = BigInt)]
+        page_id: i64,
+        #[diesel(sql_type = Text)]
+        value: String,
+        #[diesel(sql_type = BigInt)]
+        contact_id: i64,
+    }
+    let pages: Vec<i64> = order.iter().map(|(p, _)| *p).collect();
+    let values: Vec<String> = order.iter().map(|(_, v)| v.clone()).collect();
+    let matches: Vec<Match> = diesel::sql_query(
+        "SELECT DISTINCT i.page_id, i.value, i.contact_id FROM contact_identities i \
+         JOIN unnest($1::bigint[], $2::text[]) AS k(page_id, value) \
+           ON i.page_id = k.page_id AND i.value = k.value \
+         WHERE i.kind IN ('asid', 'psid')",
+    )
+    .bind::<Array<BigInt>, _>(&pages)
+    .bind::<Array<Text>, _>(&values)
+    .load(conn)?;
+    let mut found: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    for m in matches {
+        found
+            .entry((m.page_id, m.value))
+            .or_default()
+            .push(m.contact_id);
+    }
+    let single = |conn: &mut PgConnection, key: &(i64, String)| -> QueryResult<i64> {
+        let (name, source) = info[key].clone();
+        resolve(
+            conn,
+            &Observation {
+                page_id: key.0,
+                psid: Some(key.1.clone()),
+                display_name: name,
+                source,
+                ..Default::default()
+            },
+        )
+        .map(|r| r.contact_id)
+    };
+    // Lock the matched contacts (NO KEY UPDATE, as `resolve` does).
+    let mut existing: Vec<i64> = found
+        .values()
+        .filter(|ids| ids.len() == 1)
+        .map(|ids| ids[0])
+        .collect();
+    existing.sort_unstable();
+    existing.dedup();
+    if !existing.is_empty() {
+        let locked: Vec<i64> = contacts::table
+            .filter(contacts::id.eq_any(&existing))
+            .order(contacts::id)
+            .for_no_key_update()
+            .select(contacts::id)
+            .load(conn)?;
+        if locked.len() != existing.len() {
+            // One was merged away meanwhile: let `resolve` sort each one out.
+            for key in &order {
+                let id = single(conn, key)?;
+                out.insert(key.clone(), id);
+            }
+            return Ok(out);
+        }
+    }
+    let mut to_create: Vec<&(i64, String)> = Vec::new();
+    let mut merges: Vec<&(i64, String)> = Vec::new();
+    let mut updates: BTreeMap<i64, Option<String>> = BTreeMap::new();
+    for key in &order {
+        match found.get(key).map(Vec::as_slice) {
+            None | Some([]) => to_create.push(key),
+            Some([one]) => {
+                out.insert(key.clone(), *one);
+                let name = &info[key].0;
+                let slot = updates.entry(*one).or_default();
+                if name.is_some() {
+                    *slot = name.clone();
+                }
+            }
+            Some(_) => merges.push(key),
+        }
+    }
+    if !to_create.is_empty() {
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let ids: Vec<Id> = diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('contacts', 'id')) AS id \
+             FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::Integer, _>(to_create.len() as i32)
+        .load(conn)?;
+        let mut ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
+        ids.sort_unstable();
+        let pages: Vec<i64> = to_create.iter().map(|k| k.0).collect();
+        let names: Vec<Option<String>> = to_create.iter().map(|k| info[*k].0.clone()).collect();
+        let sources: Vec<String> = to_create.iter().map(|k| info[*k].1.to_string()).collect();
+        diesel::sql_query(
+            "INSERT INTO contacts (id, page_id, display_name, first_source) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .bind::<Array<BigInt>, _>(&pages)
+        .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)
+        .bind::<Array<Text>, _>(&sources)
+        .execute(conn)?;
+        for (key, id) in to_create.iter().zip(&ids) {
+            out.insert((*key).clone(), *id);
+        }
+    }
+    // Identities for everyone resolved here, in one statement (keys are unique).
+    let resolved: Vec<&(i64, String)> = order.iter().filter(|k| out.contains_key(*k)).collect();
+    if !resolved.is_empty() {
+        let pages: Vec<i64> = resolved.iter().map(|k| k.0).collect();
+        let contacts_of: Vec<i64> = resolved.iter().map(|k| out[*k]).collect();
+        let values: Vec<String> = resolved.iter().map(|k| k.1.clone()).collect();
+        let names: Vec<Option<String>> = resolved.iter().map(|k| info[*k].0.clone()).collect();
+        diesel::sql_query(
+            "INSERT INTO contact_identities (page_id, contact_id, kind, value, name) \
+             SELECT p, c, 'psid', v, n FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(p, c, v, n) \
+             ON CONFLICT (page_id, kind, value) DO UPDATE SET name = COALESCE(excluded.name, contact_identities.name)",
+        )
+        .bind::<Array<BigInt>, _>(&pages)
+        .bind::<Array<BigInt>, _>(&contacts_of)
+        .bind::<Array<Text>, _>(&values)
+        .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)
+        .execute(conn)?;
+    }
+    if !updates.is_empty() {
+        let ids: Vec<i64> = updates.keys().copied().collect();
+        let names: Vec<Option<String>> = updates.into_values().collect();
+        diesel::sql_query(
+            "UPDATE contacts c SET display_name = COALESCE(t.n, c.display_name), \
+               last_seen_at = now(), updated_at = now() \
+             FROM unnest($1::bigint[], $2::text[]) AS t(id, n) WHERE c.id = t.id",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)
+        .execute(conn)?;
+    }
+    for key in merges {
+        let id = single(conn, key)?;
+        out.insert(key.clone(), id);
+    }
+    Ok(out)
+}

@@ -95,6 +95,7 @@ pub fn create(
     slug: &str,
     fields: &ContestFields,
 ) -> QueryResult<Contest> {
+    bump_generation();
     diesel::insert_into(contests::table)
         .values((
             contests::page_id.eq(page_id),
@@ -106,6 +107,7 @@ pub fn create(
 }
 
 pub fn update(conn: &mut PgConnection, id: i64, fields: &ContestFields) -> QueryResult<Contest> {
+    bump_generation();
     diesel::update(contests::table.find(id))
         .set((fields, contests::updated_at.eq(diesel::dsl::now)))
         .returning(Contest::as_returning())
@@ -187,13 +189,23 @@ pub fn current_for_page(
     page_id: i64,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Contest>> {
-    let candidates: Vec<Contest> = contests::table
+    Ok(pick_current(candidates_for_page(conn, page_id)?, now))
+}
+
+/// The contests [`current_for_page`] chooses from (newest 50 that are not drafts).
+pub fn candidates_for_page(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<Contest>> {
+    contests::table
         .filter(contests::page_id.eq(page_id))
         .filter(contests::status.ne("draft"))
         .order(contests::created_at.desc())
         .limit(50)
         .select(Contest::as_select())
-        .load(conn)?;
+        .load(conn)
+}
+
+/// The current contest among the candidates, by effective status at `now`: open
+/// first, then prize poll, scheduled, and finished ones; the newest on a tie.
+pub fn pick_current(candidates: Vec<Contest>, now: DateTime<Utc>) -> Option<Contest> {
     use crate::domain::contest::Status;
     let rank = |c: &Contest| match c.effective_status(now) {
         Status::Open => 0,
@@ -202,10 +214,80 @@ pub fn current_for_page(
         Status::Closed | Status::WinnersAnnounced => 3,
         Status::Draft => 4,
     };
-    Ok(candidates.into_iter().min_by_key(rank))
+    candidates.into_iter().min_by_key(rank)
+}
+
+/// Bumped before every write to `contests` made by this process (create, update,
+/// status change), so caches of contest rows can tell they may be stale.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn bump_generation() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// A short-lived cache of a page and its contest candidates by Facebook page id,
+/// for the fan tab (`POST /tab` looks both up on every request). An entry is used
+/// for at most [`PageContests::TTL`] and never after a contest write by this
+/// process (see [`generation`]); writes by another process show within the TTL.
+/// The current contest is still picked per request, so schedules are exact.
+#[derive(Default)]
+pub struct PageContests {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedPage>>,
+}
+
+struct CachedPage {
+    at: std::time::Instant,
+    generation: u64,
+    page: super::pages::Page,
+    candidates: Vec<Contest>,
+}
+
+impl PageContests {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    /// Bounds memory: pages beyond this are not cached.
+    const MAX_ENTRIES: usize = 10_000;
+
+    /// The cached page and candidates, when fresh.
+    pub fn get(&self, fb_page_id: &str) -> Option<(super::pages::Page, Vec<Contest>)> {
+        let entries = self.entries.lock().expect("page cache lock");
+        let e = entries.get(fb_page_id)?;
+        (e.at.elapsed() < Self::TTL && e.generation == generation())
+            .then(|| (e.page.clone(), e.candidates.clone()))
+    }
+
+    /// Stores what was loaded; `generation` is [`generation`] read before loading.
+    pub fn put(
+        &self,
+        fb_page_id: &str,
+        generation: u64,
+        page: super::pages::Page,
+        candidates: Vec<Contest>,
+    ) {
+        let mut entries = self.entries.lock().expect("page cache lock");
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, e| e.at.elapsed() < Self::TTL);
+            if entries.len() >= Self::MAX_ENTRIES {
+                return;
+            }
+        }
+        entries.insert(
+            fb_page_id.to_string(),
+            CachedPage {
+                at: std::time::Instant::now(),
+                generation,
+                page,
+                candidates,
+            },
+        );
+    }
 }
 
 pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<Contest> {
+    bump_generation();
     let now = diesel::dsl::now;
     let q = diesel::update(contests::table.find(id));
     match status {

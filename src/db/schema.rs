@@ -164,7 +164,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    daily_stats (page_id, contest_id, day, kind) {
+    daily_stats (page_id, contest_id, day, kind, shard) {
         page_id -> Int8,
         contest_id -> Int8,
         day -> Date,
@@ -172,6 +172,7 @@ diesel::table! {
         n -> Int4,
         sentiment_sum -> Float8,
         sentiment_count -> Int4,
+        shard -> Int2,
     }
 }
 

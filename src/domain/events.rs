@@ -6,12 +6,15 @@
 //! comment id, contacts by identity), so replaying one event or the whole history
 //! changes nothing.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use diesel::pg::PgConnection;
 use serde_json::{json, Value};
 
 use crate::db::activities::{self, NewActivity};
 use crate::db::contacts::{self, Observation};
+use crate::db::contests::Contest;
 use crate::db::webhooks::Event;
 use crate::db::{entries, pages};
 use crate::domain::comment_entries::{self, CommentSeen};
@@ -44,46 +47,131 @@ fn is_removal(verb: Option<&str>) -> bool {
     matches!(verb, Some("remove" | "delete" | "hide"))
 }
 
-/// Applies one event. Events of pages that do not run Fanfare are ignored.
-pub fn apply(conn: &mut PgConnection, e: &Event) -> Result<(), AppError> {
-    if !e.handled {
+/// Applies many events with the effects of [`apply`] on each, in order, but with
+/// batch reads and writes: pages and linked contests looked up once per batch,
+/// senders resolved together ([`contacts::resolve_psids`]) and activities inserted
+/// in one multi-row statement. Comment edits and removals are applied one by one
+/// where they occur, after everything before them was written, so order-sensitive
+/// effects (an edit of a comment added in the same batch) come out the same.
+pub fn apply_batch(conn: &mut PgConnection, events: &[&Event]) -> Result<(), AppError> {
+    let mut pages_by_fb: HashMap<String, Option<i64>> = HashMap::new();
+    let mut linked: HashMap<String, Vec<Contest>> = HashMap::new();
+    let mut run: Vec<Planned<'_>> = Vec::new();
+    for e in events {
+        if !e.handled {
+            continue;
+        }
+        let Some(kind) = kind_of(e) else {
+            continue;
+        };
+        let Some(fb_page) = e.page_id.as_deref() else {
+            continue;
+        };
+        let page_id = match pages_by_fb.get(fb_page) {
+            Some(p) => *p,
+            None => {
+                let p = pages::find_by_fb_id(conn, fb_page)?.map(|p| p.id);
+                pages_by_fb.insert(fb_page.to_string(), p);
+                p
+            }
+        };
+        let Some(page_id) = page_id else {
+            continue;
+        };
+        let verb = e.verb.as_deref();
+        if kind == "comment" && (is_edit(verb) || is_removal(verb)) {
+            flush(conn, &mut run, &mut linked)?;
+            comment_changed(conn, page_id, e, is_removal(verb))?;
+            continue;
+        }
+        run.push(Planned {
+            event: e,
+            page_id,
+            kind,
+        });
+    }
+    flush(conn, &mut run, &mut linked)
+}
+
+struct Planned<'a> {
+    event: &'a Event,
+    page_id: i64,
+    kind: &'static str,
+}
+
+/// Writes a run of add-type events: contacts, then activities, then entries.
+fn flush(
+    conn: &mut PgConnection,
+    run: &mut Vec<Planned<'_>>,
+    linked: &mut HashMap<String, Vec<Contest>>,
+) -> Result<(), AppError> {
+    if run.is_empty() {
         return Ok(());
     }
-    let Some(kind) = kind_of(e) else {
-        return Ok(());
-    };
-    let Some(fb_page) = e.page_id.as_deref() else {
-        return Ok(());
-    };
-    let Some(page) = pages::find_by_fb_id(conn, fb_page)? else {
-        return Ok(());
-    };
+    let seen: Vec<contacts::PsidSeen> = run
+        .iter()
+        .filter_map(|p| {
+            p.event
+                .sender_id
+                .as_deref()
+                .map(|sender| contacts::PsidSeen {
+                    page_id: p.page_id,
+                    psid: sender.to_string(),
+                    display_name: p.event.sender_name.clone(),
+                    source: source_of(p.kind),
+                })
+        })
+        .collect();
+    let resolved = contacts::resolve_psids(conn, &seen)?;
+    let mut rows = Vec::with_capacity(run.len());
+    for p in run.iter() {
+        let contact = p
+            .event
+            .sender_id
+            .as_deref()
+            .and_then(|s| resolved.get(&(p.page_id, s.to_string())).copied());
+        rows.push(activity_of(p.event, p.page_id, p.kind, contact));
+    }
+    for chunk in rows.chunks(1000) {
+        activities::record_many(conn, chunk)?;
+    }
+    for p in run.iter() {
+        let e = p.event;
+        if !is_comment_entry(e, p.kind) {
+            continue;
+        }
+        let post = e.post_id.as_deref().unwrap_or_default();
+        if !linked.contains_key(post) {
+            let found = crate::db::contests::by_linked_post(conn, post)?;
+            linked.insert(post.to_string(), found);
+        }
+        for contest in &linked[post] {
+            if contest.page_id == p.page_id {
+                enter(conn, contest, e)?;
+            }
+        }
+    }
+    run.clear();
+    Ok(())
+}
+
+fn source_of(kind: &str) -> &'static str {
+    if kind == "comment" {
+        "comment"
+    } else {
+        "webhook"
+    }
+}
+
+/// The timeline row an add-type event becomes.
+fn activity_of(
+    e: &Event,
+    page_id: i64,
+    kind: &'static str,
+    contact: Option<i64>,
+) -> NewActivity<'static> {
     let verb = e.verb.as_deref();
     let when = e.created_time.or(e.entry_time).unwrap_or_else(Utc::now);
-
-    if kind == "comment" && (is_edit(verb) || is_removal(verb)) {
-        return comment_changed(conn, page.id, e, is_removal(verb));
-    }
-    let contact = match e.sender_id.as_deref() {
-        Some(sender) => Some(
-            contacts::resolve(
-                conn,
-                &Observation {
-                    page_id: page.id,
-                    psid: Some(sender.to_string()),
-                    display_name: e.sender_name.clone(),
-                    source: if kind == "comment" {
-                        "comment"
-                    } else {
-                        "webhook"
-                    },
-                    ..Default::default()
-                },
-            )?
-            .contact_id,
-        ),
-        None => None,
-    };
     let mut details = json!({
         "post_id": e.post_id,
         "event_id": e.id,
@@ -111,40 +199,92 @@ pub fn apply(conn: &mut PgConnection, e: &Event) -> Result<(), AppError> {
         ("comment", Some(c)) => format!("comment:{c}"),
         _ => format!("event:{}", e.id),
     };
-    activities::record(
+    NewActivity {
+        page_id,
+        contact_id: contact,
+        visitor_id: None,
+        contest_id: None,
+        kind: activity_kind,
+        occurred_at: when,
+        details,
+        dedupe_key: Some(dedupe),
+    }
+}
+
+/// Only top-level comments (parent = the post) that are added are entries.
+fn is_comment_entry(e: &Event, kind: &str) -> bool {
+    let top_level = e.parent_id.is_none() || e.parent_id == e.post_id;
+    kind == "comment"
+        && is_add(e.verb.as_deref())
+        && top_level
+        && e.comment_id.is_some()
+        && e.post_id.is_some()
+        && e.sender_id.is_some()
+}
+
+fn enter(conn: &mut PgConnection, contest: &Contest, e: &Event) -> Result<(), AppError> {
+    let (Some(comment), Some(post), Some(sender)) = (&e.comment_id, &e.post_id, &e.sender_id)
+    else {
+        return Ok(());
+    };
+    let when = e.created_time.or(e.entry_time).unwrap_or_else(Utc::now);
+    comment_entries::enter_by_comment(
         conn,
-        &NewActivity {
-            page_id: page.id,
-            contact_id: contact,
-            visitor_id: None,
-            contest_id: None,
-            kind: activity_kind,
-            occurred_at: when,
-            details,
-            dedupe_key: Some(dedupe),
+        contest,
+        &CommentSeen {
+            comment_id: comment,
+            post_id: post,
+            sender_id: sender,
+            sender_name: e.sender_name.as_deref(),
+            message: e.message.as_deref(),
+            created_time: when,
         },
     )?;
-    // Only top-level comments (parent = the post) are entries; replies are not.
-    let top_level = e.parent_id.is_none() || e.parent_id == e.post_id;
-    if kind == "comment" && is_add(verb) && top_level {
-        if let (Some(comment), Some(post), Some(sender)) = (&e.comment_id, &e.post_id, &e.sender_id)
-        {
+    Ok(())
+}
+
+/// Applies one event. Events of pages that do not run Fanfare are ignored.
+pub fn apply(conn: &mut PgConnection, e: &Event) -> Result<(), AppError> {
+    if !e.handled {
+        return Ok(());
+    }
+    let Some(kind) = kind_of(e) else {
+        return Ok(());
+    };
+    let Some(fb_page) = e.page_id.as_deref() else {
+        return Ok(());
+    };
+    let Some(page) = pages::find_by_fb_id(conn, fb_page)? else {
+        return Ok(());
+    };
+    let verb = e.verb.as_deref();
+    if kind == "comment" && (is_edit(verb) || is_removal(verb)) {
+        return comment_changed(conn, page.id, e, is_removal(verb));
+    }
+    let contact = match e.sender_id.as_deref() {
+        Some(sender) => Some(
+            contacts::resolve(
+                conn,
+                &Observation {
+                    page_id: page.id,
+                    psid: Some(sender.to_string()),
+                    display_name: e.sender_name.clone(),
+                    source: source_of(kind),
+                    ..Default::default()
+                },
+            )?
+            .contact_id,
+        ),
+        None => None,
+    };
+    activities::record(conn, &activity_of(e, page.id, kind, contact))?;
+    if is_comment_entry(e, kind) {
+        if let Some(post) = &e.post_id {
             for contest in crate::db::contests::by_linked_post(conn, post)? {
                 if contest.page_id != page.id {
                     continue;
                 }
-                comment_entries::enter_by_comment(
-                    conn,
-                    &contest,
-                    &CommentSeen {
-                        comment_id: comment,
-                        post_id: post,
-                        sender_id: sender,
-                        sender_name: e.sender_name.as_deref(),
-                        message: e.message.as_deref(),
-                        created_time: when,
-                    },
-                )?;
+                enter(conn, &contest, e)?;
             }
         }
     }

@@ -56,8 +56,9 @@ fn dump(c: &mut PgConnection) -> Vec<String> {
         "SELECT concat_ws('|', contact_id, contest_id, kind, dedupe_key, details::text) AS line FROM activities",
         "SELECT concat_ws('|', contest_id, contact_id, comment_id, status, text, entry_period) AS line FROM entries",
         "SELECT concat_ws('|', contact_id, entries, comments, reactions, shares, mentions, ratings, posts, sentiment_sum, sentiment_count, advocacy) AS line FROM contact_metrics",
-        "SELECT concat_ws('|', page_id, contest_id, day, kind, n, sentiment_sum, sentiment_count) AS line FROM daily_stats",
-        "SELECT concat_ws('|', segment_id, contact_id) AS line FROM segment_memberships",
+        "SELECT concat_ws('|', page_id, contest_id, day, kind, sum(n), sum(sentiment_sum), sum(sentiment_count)) AS line FROM daily_stats GROUP BY page_id, contest_id, day, kind",
+        // Segment ids depend on when a page's segments were first created; keys do not.
+        "SELECT concat_ws('|', s.page_id, s.key, sm.contact_id) AS line FROM segment_memberships sm JOIN segments s ON s.id = sm.segment_id",
     ];
     let mut out = Vec::new();
     for q in queries {
@@ -1277,4 +1278,210 @@ async fn fans_arriving_through_a_referral_link_are_referral_contacts() {
         })
         .await;
     assert_eq!(app.query(move |c| first_source(c, eve)).await, "login");
+}
+
+/// One delivery with several changes on the brand page, in order.
+fn delivery(changes: &[Value]) -> Vec<u8> {
+    json!({"object": "page", "entry": [{"id": BRAND_PAGE, "time": 1733300000, "changes": changes}]})
+        .to_string()
+        .into_bytes()
+}
+
+fn comment(
+    verb: &str,
+    id: &str,
+    parent: Option<&str>,
+    from: (&str, Option<&str>),
+    msg: Option<&str>,
+) -> Value {
+    let post = format!("{BRAND_PAGE}_555");
+    let mut from_v = json!({"id": from.0});
+    if let Some(n) = from.1 {
+        from_v["name"] = json!(n);
+    }
+    let mut v = json!({"item": "comment", "verb": verb, "comment_id": id, "post_id": post,
+        "parent_id": parent.map(str::to_string).unwrap_or(post.clone()), "from": from_v, "created_time": 1733299990});
+    if let Some(m) = msg {
+        v["message"] = json!(m);
+    }
+    json!({"field": "feed", "value": v})
+}
+
+fn reaction(verb: &str, from: &str, name: &str) -> Value {
+    json!({"field": "feed", "value": {"item": "reaction", "verb": verb, "reaction_type": "love",
+        "post_id": format!("{BRAND_PAGE}_555"), "parent_id": format!("{BRAND_PAGE}_555"),
+        "from": {"id": from, "name": name}, "created_time": 1733299992}})
+}
+
+/// Runs every queued job with `run_once(batch)` until the queue is empty.
+async fn drain(app: &TestApp, batch: i64) {
+    use fanfare::jobs::{handlers, run_once, JobContext, Registry};
+    let mut registry = Registry::new();
+    handlers::register_all(&mut registry);
+    let ctx = JobContext {
+        settings: app.state.settings.clone(),
+        metrics: app.state.metrics.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        services: app.state.services.clone(),
+    };
+    let url = app.db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = PgConnection::establish(&url).unwrap();
+        loop {
+            let r = run_once(&registry, &ctx, &mut c, batch).unwrap();
+            assert_eq!(r.failed, 0, "{r:?}");
+            if r.claimed == 0 {
+                break;
+            }
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// The batch path of event processing (many `process_event` jobs in one
+/// `run_batch`: senders resolved together, activities in one insert) has exactly
+/// the effects of the single path (one job at a time), including comment edits
+/// and removals that follow their comment within the same batch, repeated
+/// senders whose name changes, replies, reactions removed, and replays.
+#[tokio::test]
+async fn batch_event_processing_has_the_effects_of_one_event_at_a_time() {
+    let deliveries: Vec<Vec<u8>> = vec![
+        delivery(&[
+            comment(
+                "add",
+                "555_1",
+                None,
+                ("7001", Some("Ana Lima")),
+                Some("Love this, amazing!"),
+            ),
+            comment(
+                "add",
+                "555_2",
+                None,
+                ("7002", None),
+                Some("Terrible, very disappointed"),
+            ),
+            reaction("add", "7003", "Cy Diaz"),
+            comment(
+                "add",
+                "555_3",
+                Some("555_1"),
+                ("7003", Some("Cy Diaz")),
+                Some("reply"),
+            ),
+            comment(
+                "edited",
+                "555_1",
+                None,
+                ("7001", Some("Ana Lima")),
+                Some("Love this, edited"),
+            ),
+        ]),
+        delivery(&[
+            reaction("add", "7001", "Ana L."),
+            comment(
+                "add",
+                "555_4",
+                None,
+                ("7002", Some("Bo Berg")),
+                Some("second comment"),
+            ),
+            comment("remove", "555_2", None, ("7002", Some("Bo Berg")), None),
+            reaction("remove", "7003", "Cy Diaz"),
+            // A re-delivered comment is one activity.
+            comment(
+                "add",
+                "555_4",
+                None,
+                ("7002", Some("Bo Berg")),
+                Some("second comment"),
+            ),
+            comment(
+                "add",
+                "555_5",
+                None,
+                ("7004", Some("Di")),
+                Some("Count me in"),
+            ),
+        ]),
+    ];
+    let fixtures = [
+        "feed-comment-add",
+        "feed-reaction-add",
+        "feed-share-add",
+        "feed-status-add",
+        "mention-post-add",
+        "ratings-rating-add",
+        "two-entries",
+        "feed-comment-edited",
+        "feed-comment-remove",
+    ];
+    let mut dumps = Vec::new();
+    for batch in [1i64, 500] {
+        let app = crate::helpers::spawn_app_with(
+            crate::helpers::Spawn {
+                workers: false,
+                proxy: false,
+            },
+            |_| {},
+        )
+        .await;
+        let inst = installed(&app).await;
+        let (_, c) = api(
+            &app,
+            &inst.token,
+            "POST",
+            "/api/v1/contests",
+            Some(json!({
+                "page_id": inst.page_id, "kind": "comment_to_enter", "title": "Comment to win",
+                "rules_text": "Comment to enter.", "linked_post_id": format!("{BRAND_PAGE}_555"), "auto_approve": true
+            })),
+        )
+        .await;
+        api(
+            &app,
+            &inst.token,
+            "POST",
+            &format!("/api/v1/contests/{}/transition", c["id"]),
+            Some(json!({"to": "open"})),
+        )
+        .await;
+        for body in &deliveries {
+            assert_eq!(crate::webhooks::post_signed(&app, body).await.status(), 200);
+        }
+        for name in fixtures {
+            let body = std::fs::read(format!(
+                "{}/tests/fixtures/facebook/webhooks/{name}.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
+            assert_eq!(
+                crate::webhooks::post_signed(&app, &body).await.status(),
+                200
+            );
+        }
+        drain(&app, batch).await;
+        let first = app.query(dump).await;
+        assert!(first.len() > 20, "{first:?}");
+        assert_eq!(
+            app.query(|c| count(c, "webhook_events WHERE processed_at IS NULL"))
+                .await,
+            0
+        );
+        // A replay through the same path changes nothing.
+        app.query(|c| {
+            diesel::sql_query("UPDATE webhook_events SET processed_at = NULL").execute(c).unwrap();
+            diesel::sql_query(
+                "INSERT INTO jobs (kind, payload, max_attempts) SELECT 'process_event', jsonb_build_object('event_id', id), 5 FROM webhook_events",
+            )
+            .execute(c)
+            .unwrap();
+        })
+        .await;
+        drain(&app, batch).await;
+        assert_eq!(app.query(dump).await, first, "replay with batch {batch}");
+        dumps.push(first);
+    }
+    assert_eq!(dumps[0], dumps[1], "batch and single paths differ");
 }

@@ -29,16 +29,28 @@ impl ProcessEvent {
             .collect()
     }
 
-    fn process(ctx: &JobContext, conn: &mut PgConnection, ids: &[i64]) -> Result<(), JobError> {
+    /// `batch`: write through [`crate::domain::events::apply_batch`] (same
+    /// effects as one [`crate::domain::events::apply`] per event, in order).
+    fn process(
+        ctx: &JobContext,
+        conn: &mut PgConnection,
+        ids: &[i64],
+        batch: bool,
+    ) -> Result<(), JobError> {
         let events = webhooks::find_events(conn, ids)?;
         let pending: Vec<&webhooks::Event> =
             events.iter().filter(|e| e.processed_at.is_none()).collect();
         if pending.is_empty() {
             return Ok(());
         }
-        for event in &pending {
-            crate::domain::events::apply(conn, event)
+        if batch {
+            crate::domain::events::apply_batch(conn, &pending)
                 .map_err(|e| JobError::retry(e.to_string()))?;
+        } else {
+            for event in &pending {
+                crate::domain::events::apply(conn, event)
+                    .map_err(|e| JobError::retry(e.to_string()))?;
+            }
         }
         let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
         webhooks::mark_events_processed(conn, &ids)?;
@@ -55,7 +67,7 @@ impl JobHandler for ProcessEvent {
 
     fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let ids = Self::event_ids(std::slice::from_ref(job))?;
-        Self::process(ctx, conn, &ids)
+        Self::process(ctx, conn, &ids, false)
     }
 
     fn run_batch(
@@ -64,6 +76,6 @@ impl JobHandler for ProcessEvent {
         conn: &mut PgConnection,
         jobs: &[Job],
     ) -> Option<Result<(), JobError>> {
-        Some(Self::event_ids(jobs).and_then(|ids| Self::process(ctx, conn, &ids)))
+        Some(Self::event_ids(jobs).and_then(|ids| Self::process(ctx, conn, &ids, true)))
     }
 }

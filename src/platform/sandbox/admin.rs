@@ -434,5 +434,6 @@ async fn world(state: web::Data<SandboxState>) -> Result<HttpResponse, AppError>
         "pages": pages,
         "admins": admins,
         "outbox": stats,
+        "graph_requests": state.sandbox.graph_requests(),
     })))
 }

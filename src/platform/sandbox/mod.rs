@@ -40,6 +40,8 @@ pub struct Sandbox {
     pub api_version: String,
     pub webhook_batch: i64,
     faults: RwLock<Faults>,
+    /// Graph HTTP requests received (a batch request counts once), for benchmarks.
+    graph_requests: std::sync::atomic::AtomicU64,
 }
 
 impl Sandbox {
@@ -58,11 +60,24 @@ impl Sandbox {
             api_version: settings.facebook.api_version.clone(),
             webhook_batch: settings.sandbox.webhook_batch.max(1),
             faults: RwLock::new(Faults::from_settings(&settings.sandbox)),
+            graph_requests: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     pub fn faults(&self) -> Faults {
         self.faults.read().expect("faults lock").clone()
+    }
+
+    /// Counts one Graph HTTP request (plain or batch).
+    pub fn count_graph_request(&self) {
+        self.graph_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Graph HTTP requests received since start.
+    pub fn graph_requests(&self) -> u64 {
+        self.graph_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn set_faults(&self, faults: Faults) {

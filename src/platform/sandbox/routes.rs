@@ -73,6 +73,7 @@ async fn graph_http(
     let tail = req.match_info().get("tail").unwrap_or("").to_string();
     let method = req.method().as_str().to_string();
     let params = params(&req, &body);
+    state.sandbox.count_graph_request();
     let faults = state.sandbox.faults();
     apply_latency(&faults).await;
     if let Some(injected) = faults.pick() {
@@ -104,6 +105,7 @@ async fn graph_root(
     state: web::Data<SandboxState>,
 ) -> Result<HttpResponse, AppError> {
     let params = params(&req, &body);
+    state.sandbox.count_graph_request();
     let faults = state.sandbox.faults();
     apply_latency(&faults).await;
     let Some(batch) = params.get("batch") else {

@@ -31,16 +31,24 @@ async fn for_page(
 ) -> Result<HttpResponse, AppError> {
     let fan = FanRequest::from(req);
     let now = Utc::now();
-    let found = state
-        .db
-        .run(move |c| {
-            let Some(page) = pages::find_by_fb_id(c, &fb_page_id)? else {
-                return Ok(None);
-            };
-            let contest = contests::current_for_page(c, page.id, now)?;
-            Ok(Some((page, contest)))
-        })
-        .await?;
+    let found = match state.page_contests.get(&fb_page_id) {
+        Some((page, candidates)) => Some((page, contests::pick_current(candidates, now))),
+        None => {
+            let cache = state.page_contests.clone();
+            let generation = contests::generation();
+            state
+                .db
+                .run(move |c| {
+                    let Some(page) = pages::find_by_fb_id(c, &fb_page_id)? else {
+                        return Ok(None);
+                    };
+                    let candidates = contests::candidates_for_page(c, page.id)?;
+                    cache.put(&fb_page_id, generation, page.clone(), candidates.clone());
+                    Ok(Some((page, contests::pick_current(candidates, now))))
+                })
+                .await?
+        }
+    };
     let Some((page, contest)) = found else {
         return Err(AppError::not_found("this page does not run Fanfare"));
     };
