@@ -1,6 +1,7 @@
 //! The cross-tenant walk: every admin route that takes an id of a tenant-owned
 //! resource is called as an admin who does not own it, and must answer 404 and
-//! change nothing. New admin routes are added to `ROUTES`.
+//! change nothing. New admin routes are added to `ROUTES` (a test scans
+//! `src/routes/api/` and fails for a route that is neither walked nor exempt).
 
 use serde_json::Value;
 
@@ -146,4 +147,66 @@ fn page_in(_path: &str) -> i64 {
 
 thread_local! {
     static CURRENT_ID: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// Admin API routes that take no id of a tenant-owned resource: the caller's own
+/// profile and page list, and contest creation (a foreign page id is refused in
+/// `contests::another_tenant_cannot_reach_contests_entries_or_votes`).
+const NOT_WALKED: &[(&str, &str)] = &[
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/pages"),
+    ("POST", "/api/v1/contests"),
+];
+
+/// Every `cfg.route("<path>", web::<method>()...)` in `src/routes/api/`.
+fn registered_api_routes() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/api");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("route(") {
+            rest = &rest[at + "route(".len()..];
+            let Some(open) = rest.find('"') else { break };
+            // Only a string literal right after `route(` (whitespace allowed).
+            if !rest[..open].trim().is_empty() {
+                continue;
+            }
+            let after = &rest[open + 1..];
+            let close = after.find('"').unwrap();
+            let path = &after[..close];
+            let tail = &after[close..];
+            let method = tail
+                .find("web::")
+                .map(|m| &tail[m + 5..])
+                .and_then(|t| t.split('(').next())
+                .unwrap()
+                .to_uppercase();
+            out.push((method, format!("/api/v1{path}")));
+        }
+    }
+    assert!(out.len() > 40, "the scan found the API routes: {out:?}");
+    out
+}
+
+#[test]
+fn every_registered_admin_api_route_is_walked_or_explicitly_exempt() {
+    let walked: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(_, m, p)| {
+            let path = p.split('?').next().unwrap();
+            (m.to_string(), path.to_string())
+        })
+        .collect();
+    let missing: Vec<_> = registered_api_routes()
+        .into_iter()
+        .filter(|(m, p)| {
+            !walked.iter().any(|(wm, wp)| wm == m && wp == p)
+                && !NOT_WALKED.iter().any(|(nm, np)| nm == m && np == p)
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "admin API routes missing from tenancy::ROUTES (add them, or to NOT_WALKED with a reason): {missing:?}"
+    );
 }
