@@ -6,6 +6,9 @@
 //!   stored as they happen; the middle one is refreshed here.
 //! - Per contest: the linked post's reactions/comments/shares and, where the
 //!   insights metric exists, its unique impressions.
+//! - Posts that mention the page (from `mention` webhooks): their reactions,
+//!   comments and shares count for the page's reach. Mention webhooks carry no
+//!   author (`from`), so these snapshots belong to no contact.
 //!
 //! Reads go through batch requests (at most 50 objects per call, so ≤ 20 calls per
 //! 1,000 objects) and the client's usage-header pacing.
@@ -36,12 +39,16 @@ pub struct ReachObject {
     pub contest_id: Option<i64>,
 }
 
-/// Posts fans shared (from `share` activities) and contest posts of a page.
+/// Posts fans shared (from `share` activities), posts that mention the page (from
+/// `mention` activities) and contest posts of a page.
 pub fn objects_of_page(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<ReachObject>> {
     diesel::sql_query(
         "SELECT DISTINCT ON (object_id) object_id, object_kind, contact_id, contest_id FROM ( \
            SELECT details->>'post_id' AS object_id, 'share_post' AS object_kind, contact_id, NULL::bigint AS contest_id \
              FROM activities WHERE page_id = $1 AND kind = 'share' AND details->>'post_id' IS NOT NULL \
+           UNION ALL \
+           SELECT details->>'post_id', 'mention_post', contact_id, NULL::bigint \
+             FROM activities WHERE page_id = $1 AND kind = 'mention' AND details->>'post_id' IS NOT NULL \
            UNION ALL \
            SELECT linked_post_id, 'contest_post', NULL::bigint, id FROM contests \
              WHERE page_id = $1 AND linked_post_id IS NOT NULL AND status IN ('open', 'closed', 'winners_announced') \

@@ -671,3 +671,55 @@ async fn a_poll_only_fan_is_an_assistant_through_poll_actions() {
         .await;
     assert_eq!(poll_actions, 1);
 }
+
+#[tokio::test]
+async fn posts_that_mention_the_page_count_for_reach() {
+    let app = crate::engage::app().await;
+    let inst = installed(&app).await;
+    let mention = sandbox(
+        &app,
+        "mentions",
+        json!({"page_id": BRAND_PAGE, "user_id": fan(15), "message": "Loving the new shirts from Threadline!"}),
+    )
+    .await;
+    let post = mention["post_id"].as_str().unwrap().to_string();
+    for f in 16..19 {
+        sandbox(
+            &app,
+            "reactions",
+            json!({"post_id": post, "user_id": fan(f), "reaction_type": "like"}),
+        )
+        .await;
+    }
+    settled(&app).await;
+    let p = post.clone();
+    app.eventually("the mention is in the timeline", move |c| {
+        count(
+            c,
+            &format!("activities WHERE kind = 'mention' AND details->>'post_id' = '{p}'"),
+        ) == 1
+    })
+    .await;
+    assert_eq!(
+        tick_after_due(&app, "reach_refresh").await,
+        vec!["reach_refresh"]
+    );
+    let p = post.clone();
+    app.eventually("the mentioning post measured", move |c| {
+        count(
+            c,
+            &format!(
+                "reach_snapshots WHERE object_id = '{p}' AND object_kind = 'mention_post' \
+                 AND reactions = 3 AND error IS NULL"
+            ),
+        ) == 1
+    })
+    .await;
+    let t = trends(
+        &app,
+        &inst.token,
+        &format!("page_id={}&days=2", inst.page_id),
+    )
+    .await;
+    assert!(series_sum(&t, "reach") >= 3, "{t}");
+}

@@ -321,16 +321,26 @@ async fn mention(
         .user_id
         .clone()
         .unwrap_or_else(|| "100000000000999".into());
+    let post_id = format!("{author}_{}", rand::random::<u32>());
+    // The mentioning post exists, so its reactions and comments can be read for
+    // reach (with the mentioned page's token).
+    {
+        let (p, page, message) = (post_id.clone(), m.page_id.clone(), m.message.clone());
+        state
+            .db
+            .run(move |c| Ok(store::add_mention_post(c, &p, &page, &message)?))
+            .await?;
+    }
     // Mentions arrive without `from`, as on the real platform.
     let value = json!({
         "message": m.message,
-        "post_id": format!("{author}_{}", rand::random::<u32>()),
+        "post_id": post_id,
         "created_time": Utc::now().timestamp(),
         "item": "post",
         "verb": "add",
     });
     let queued = queue(&state, m.page_id, "mention", value).await?;
-    Ok(HttpResponse::Ok().json(json!({"webhook_queued": queued})))
+    Ok(HttpResponse::Ok().json(json!({"post_id": post_id, "webhook_queued": queued})))
 }
 
 #[derive(Deserialize)]

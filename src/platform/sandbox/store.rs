@@ -304,6 +304,34 @@ pub fn add_share_post(
         .map(|_| ())
 }
 
+/// A fan's post that mentions a page: a post of its own whose reactions and
+/// comments the Graph API reports (readable with that page's token).
+pub fn add_mention_post(
+    conn: &mut PgConnection,
+    post_id: &str,
+    page_id: &str,
+    message: &str,
+) -> QueryResult<()> {
+    use crate::db::schema::sandbox_pages;
+    let known: i64 = sandbox_pages::table
+        .filter(sandbox_pages::id.eq(page_id))
+        .count()
+        .get_result(conn)?;
+    if known == 0 {
+        return Ok(());
+    }
+    diesel::insert_into(sandbox_posts::table)
+        .values((
+            sandbox_posts::id.eq(post_id),
+            sandbox_posts::page_id.eq(page_id),
+            sandbox_posts::message.eq(message),
+            sandbox_posts::created_time.eq(chrono::Utc::now()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn create_code(
     conn: &mut PgConnection,
     code: &str,

@@ -1,0 +1,4 @@
+-- Posts that mention the page are measured for reach too (domain/reach.rs).
+ALTER TABLE reach_snapshots DROP CONSTRAINT reach_snapshots_object_kind_check;
+ALTER TABLE reach_snapshots ADD CONSTRAINT reach_snapshots_object_kind_check
+    CHECK (object_kind IN ('share_post', 'contest_post', 'mention_post'));
