@@ -643,6 +643,14 @@ async fn admin_sees_charts_segments_and_draws_winners(j: &mut Journey) {
         .await;
     a.expect_text("By points").await;
     a.shot("28-leaderboard").await;
+    a.click(".contest-tabs a[href$='/judging']").await;
+    a.fill("#criterion-name", "Originality").await;
+    a.click("form[action$='/criteria'] button").await;
+    a.expect_text("Criterion “Originality” added.").await;
+    a.shot("28b-judging").await;
+    a.go(&j.url("/dashboard/polls")).await;
+    a.expect_text("Prize polls").await;
+    a.shot("28c-polls").await;
     a.go(&j.url("/dashboard/exports")).await;
     a.expect_text("Export contacts").await;
     a.shot("29-exports").await;

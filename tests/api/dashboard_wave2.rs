@@ -667,3 +667,66 @@ async fn prize_polls_open_moderate_close_and_adopt_from_the_dashboard() {
     assert!(html.contains("The prize is now"));
     assert!(html.contains("The prize</span>"));
 }
+
+#[tokio::test]
+async fn point_rules_are_edited_in_the_contest_editor() {
+    let app = app().await;
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let (_, html) = page(&app, &alex, "/dashboard/contests/new").await;
+    // A new contest offers the starter rules.
+    assert!(html.contains(r#"name="points_entry" value="10""#), "{html}");
+    assert!(html.contains("Points per bonus draw entry"));
+    let csrf = csrf_of(&html);
+    let base: Vec<(&str, &str)> = vec![
+        ("csrf_token", &csrf),
+        ("kind", "ugc"),
+        ("title", "Pointed"),
+        ("entry_limit", "once"),
+        ("vote_limit", "daily"),
+        ("time_zone", "UTC"),
+        ("points_present", "1"),
+        ("points_entry", "15"),
+        ("points_referral_conversion", "30"),
+        ("points_referral_conversion_per_day", "90"),
+        ("points_vote_received", ""),
+        ("points_daily_visit", "1"),
+        ("points_daily_visit_per_contact", "7"),
+        ("points_per_bonus_entry", "20"),
+    ];
+    let r = post(&app, &alex, "/dashboard/contests", &base).await;
+    assert_eq!(r.status(), 303);
+    let rules = query_string(
+        &app,
+        "SELECT point_rules::text || ' ' || points_per_bonus_entry::text AS s FROM contests".into(),
+    )
+    .await;
+    let (json_part, bonus) = rules.rsplit_once(' ').unwrap();
+    let v: serde_json::Value = serde_json::from_str(json_part).unwrap();
+    assert_eq!(v["entry"]["points"], 15);
+    assert_eq!(v["referral_conversion"]["per_day"], 90);
+    assert!(v.get("vote_received").is_none(), "blank points: none");
+    assert_eq!(v["daily_visit"]["per_contact"], 7);
+    assert_eq!(bonus, "20");
+    let id: i64 = query_string(&app, "SELECT id::text AS s FROM contests".into())
+        .await
+        .parse()
+        .unwrap();
+    let (_, html) = page(&app, &alex, &format!("/dashboard/contests/{id}/edit")).await;
+    assert!(html.contains(r#"name="points_entry" value="15""#));
+
+    // Out of range: refused with the reason, nothing changes.
+    let mut bad = base.clone();
+    bad.retain(|(k, _)| *k != "points_entry");
+    bad.push(("points_entry", "-5"));
+    let r = post(&app, &alex, &format!("/dashboard/contests/{id}"), &bad).await;
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Entry.points must be within 0..=100000"),
+        "{body}"
+    );
+    assert_eq!(
+        app.query(|c| count(c, "contests WHERE point_rules->'entry'->>'points' = '15'"))
+            .await,
+        1
+    );
+}

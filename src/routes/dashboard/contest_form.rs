@@ -78,6 +78,60 @@ pub struct Values {
     pub questions: Vec<QuestionRow>,
     pub marketing_text: String,
     pub marketing_version: String,
+    /// Point rules per reason; `None` when the form had no points section.
+    pub points: Option<Vec<PointRow>>,
+    pub bonus_entry_points: String,
+    /// The bonus-question rule is kept as it is (edited through the API).
+    pub bonus_question: Option<serde_json::Value>,
+}
+
+/// One configurable point reason in the editor: blank points mean it earns
+/// nothing, blank caps mean no cap.
+pub struct PointRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub points: String,
+    pub per_day: String,
+    pub per_contact: String,
+}
+
+/// The reasons the editor offers, in order (see `domain::points`).
+const POINT_REASONS: &[(&str, &str, &str)] = &[
+    ("entry", "Entering", "For each entry."),
+    (
+        "referral_conversion",
+        "Bringing a friend who enters",
+        "For each person who enters through the fan's invite link.",
+    ),
+    (
+        "vote_received",
+        "Votes received",
+        "For each vote the fan's entry gets.",
+    ),
+    (
+        "daily_visit",
+        "Daily visit",
+        "For coming back to the contest page, once a day.",
+    ),
+];
+
+fn point_rows(rules: &serde_json::Value) -> Vec<PointRow> {
+    let num = |v: &serde_json::Value| v.as_i64().map(|n| n.to_string()).unwrap_or_default();
+    POINT_REASONS
+        .iter()
+        .map(|(key, label, hint)| {
+            let r = &rules[*key];
+            PointRow {
+                key,
+                label,
+                hint,
+                points: num(&r["points"]),
+                per_day: num(&r["per_day"]),
+                per_contact: num(&r["per_contact"]),
+            }
+        })
+        .collect()
 }
 
 fn visibility_str(v: Visibility) -> &'static str {
@@ -147,6 +201,12 @@ impl Values {
             questions: pad_questions(Vec::new()),
             marketing_text: String::new(),
             marketing_version: String::new(),
+            points: Some(point_rows(
+                &serde_json::to_value(crate::domain::points::PointRules::starter())
+                    .unwrap_or_default(),
+            )),
+            bonus_entry_points: String::new(),
+            bonus_question: None,
         }
     }
 
@@ -195,6 +255,12 @@ impl Values {
                 .as_ref()
                 .map(|m| m.version.clone())
                 .unwrap_or_default(),
+            points: Some(point_rows(&c.point_rules)),
+            bonus_entry_points: c
+                .points_per_bonus_entry
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            bonus_question: c.point_rules.get("bonus_question").cloned(),
         }
     }
 
@@ -260,7 +326,65 @@ impl Values {
             questions: pad_questions(questions),
             marketing_text: s("marketing_text"),
             marketing_version: s("marketing_version"),
+            points: f.checked("points_present").then(|| {
+                POINT_REASONS
+                    .iter()
+                    .map(|(key, label, hint)| PointRow {
+                        key,
+                        label,
+                        hint,
+                        points: s(&format!("points_{key}")).trim().to_string(),
+                        per_day: s(&format!("points_{key}_per_day")).trim().to_string(),
+                        per_contact: s(&format!("points_{key}_per_contact")).trim().to_string(),
+                    })
+                    .collect()
+            }),
+            bonus_entry_points: s("points_per_bonus_entry").trim().to_string(),
+            bonus_question: None,
         }
+    }
+
+    /// The point rules as `domain::points` reads them (it validates the ranges).
+    fn point_rules(&self) -> Result<Option<serde_json::Value>, AppError> {
+        let Some(rows) = &self.points else {
+            return Ok(None);
+        };
+        let number = |v: &str, what: String| -> Result<Option<i64>, AppError> {
+            match v {
+                "" => Ok(None),
+                v => v.parse::<i64>().map(Some).map_err(|_| {
+                    AppError::invalid(
+                        "invalid_point_rules",
+                        format!("{what} must be a whole number"),
+                    )
+                }),
+            }
+        };
+        let mut rules = serde_json::Map::new();
+        for r in rows {
+            let Some(points) = number(&r.points, format!("points for {}", r.label.to_lowercase()))?
+            else {
+                continue;
+            };
+            let mut rule = serde_json::json!({ "points": points });
+            if let Some(d) = number(
+                &r.per_day,
+                format!("the daily cap for {}", r.label.to_lowercase()),
+            )? {
+                rule["per_day"] = d.into();
+            }
+            if let Some(c) = number(
+                &r.per_contact,
+                format!("the cap per fan for {}", r.label.to_lowercase()),
+            )? {
+                rule["per_contact"] = c.into();
+            }
+            rules.insert(r.key.to_string(), rule);
+        }
+        if let Some(b) = &self.bonus_question {
+            rules.insert("bonus_question".into(), b.clone());
+        }
+        Ok(Some(serde_json::Value::Object(rules)))
     }
 
     /// The editor's values as API input. Everything is sent, so clearing a field
@@ -294,9 +418,17 @@ impl Values {
             voting_enabled: Some(self.voting_enabled),
             form_schema: Some(serde_json::to_value(self.schema()?)?),
             linked_post_id: Some(opt(&self.linked_post_id)),
-            // Point rules have their own editor section (unchanged here).
-            point_rules: None,
-            points_per_bonus_entry: None,
+            point_rules: self.point_rules()?,
+            points_per_bonus_entry: match (&self.points, self.bonus_entry_points.as_str()) {
+                (None, _) => None,
+                (Some(_), "") => Some(None),
+                (Some(_), n) => Some(Some(n.parse::<i32>().map_err(|_| {
+                    AppError::invalid(
+                        "invalid_points_per_bonus_entry",
+                        "points per bonus entry must be a whole number",
+                    )
+                })?)),
+            },
         })
     }
 
@@ -576,7 +708,9 @@ async fn update(
         .db
         .run(move |c| Ok(contests::find_for_admin(c, admin, id)?))
         .await?;
-    let v = Values::from_form(&form, Some(&current.kind));
+    let mut v = Values::from_form(&form, Some(&current.kind));
+    // The bonus-question rule is not in the form: keep the contest's.
+    v.bonus_question = current.point_rules.get("bonus_question").cloned();
     let input = match v.to_input(None, current.status() == Status::Draft) {
         Ok(i) => i,
         Err(e) => return refused(&ctx, Some(&current), v, e),
