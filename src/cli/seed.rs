@@ -12,7 +12,7 @@
 //!
 //! The page must exist (a first `fanfare serve` in sandbox mode installs the demo
 //! page). Never run against production data: the rows are clearly synthetic
-//! (`first_source = 'seed'`, dedupe keys `seed:...`) but real.
+//! (display names `Seed Fan N`, psids `seed-N`, dedupe keys `seed:...`) but real.
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
@@ -170,7 +170,7 @@ fn seed_contacts(conn: &mut PgConnection, page_id: i64, n: u64) -> anyhow::Resul
             diesel::sql_query(format!(
                 "INSERT INTO contacts (id, page_id, display_name, email, country, age_min, first_source, first_seen_at, last_seen_at) \
                  SELECT g, $1, 'Seed Fan ' || g, CASE WHEN g % 3 = 0 THEN 'fan' || g || '@seed.invalid' END, \
-                        ({countries})[(g % 10) + 1], CASE WHEN g % 4 = 0 THEN 18 + (g % 5) * 5 END, 'seed', \
+                        ({countries})[(g % 10) + 1], CASE WHEN g % 4 = 0 THEN 18 + (g % 5) * 5 END, 'webhook', \
                         now() - make_interval(days => (g % 365)::int), now() - make_interval(days => (g % 30)::int) \
                  FROM generate_series($2, $3) g"
             ))

@@ -1,0 +1,1 @@
+DROP INDEX contacts_page_recent_idx;
