@@ -61,7 +61,11 @@ seed_end=$(date +%s.%N)
 echo "seeded in $(echo "$seed_end - $seed_start" | bc) s" >&2
 
 TIMING="$(mktemp)"
-/usr/bin/time -v -o "$TIMING" "$BIN" export --page bench-page --format "$FORMAT" --output /dev/null 2>/dev/null
+ERR="$(mktemp)"
+/usr/bin/time -v -o "$TIMING" "$BIN" export --page bench-page --format "$FORMAT" --output /dev/null 2>"$ERR"
+# The command's own summary ("exported N contacts of ..."), as a check on the row count.
+grep -o 'exported [0-9]* contacts' "$ERR" || { echo "export did not report its count:" >&2; cat "$ERR" >&2; exit 1; }
+rm -f "$ERR"
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TIMING")
 wall=$(awk -F': ' '/Elapsed \(wall clock\) time/ {print $2}' "$TIMING")
 cpu_user=$(awk -F': ' '/User time/ {print $2}' "$TIMING")
