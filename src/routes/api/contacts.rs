@@ -27,11 +27,13 @@ pub struct ListQuery {
     page_id: i64,
     /// Only members of this segment (its key, e.g. `campaigners`).
     segment: Option<String>,
-    /// Search in names and emails, at most 200 characters.
+    /// Search in names and emails, at most 200 bytes.
+    #[param(max_length = 50)]
     q: Option<String>,
     has_email: Option<bool>,
     min_sentiment: Option<f64>,
     /// `recent` (default), `advocacy` or `reach`.
+    #[param(pattern = "^(recent|advocacy|reach)$")]
     sort: Option<String>,
     /// 1..=500 (clamped), default 50.
     #[serde(default = "default_limit")]

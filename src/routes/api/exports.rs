@@ -30,7 +30,7 @@ pub struct ExportQuery {
     page_id: i64,
     /// `csv` (default) or `ndjson`.
     #[serde(default = "csv")]
-    #[param(default = "csv")]
+    #[param(default = "csv", pattern = "^(csv|ndjson|jsonl)$")]
     format: String,
     /// Only members of this segment (its key).
     segment: Option<String>,
