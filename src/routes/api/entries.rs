@@ -119,6 +119,47 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(entry))
 }
 
+/// Bulk moderation: the same, with the entries to change.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum BulkModerationBody {
+    Keep(BulkKeepOrApprove),
+    Refuse(BulkRefuse),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BulkKeepOrApprove {
+    #[schema(pattern = "^(pending|approved)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: Option<String>,
+    /// 1..=500 entries of this contest.
+    #[schema(min_items = 1, max_items = 500)]
+    entry_ids: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BulkRefuse {
+    #[schema(pattern = "^(rejected|disqualified)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: String,
+    /// 1..=500 entries of this contest.
+    #[schema(min_items = 1, max_items = 500)]
+    entry_ids: Vec<i64>,
+}
+
 /// The moderation body as the document describes it: rejecting or disqualifying
 /// needs a reason (`domain::moderation::apply`). Handlers read [`Moderation`].
 #[derive(Serialize, ToSchema)]
@@ -130,6 +171,7 @@ pub enum ModerationBody {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct KeepOrApprove {
     #[schema(pattern = "^(pending|approved)$")]
@@ -139,12 +181,10 @@ pub struct KeepOrApprove {
         max_length = 500
     )]
     reason: Option<String>,
-    /// Bulk moderation only: 1..=500 entries.
-    #[schema(min_items = 1, max_items = 500)]
-    entry_ids: Option<Vec<i64>>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Refuse {
     #[schema(pattern = "^(rejected|disqualified)$")]
@@ -154,9 +194,6 @@ pub struct Refuse {
         max_length = 500
     )]
     reason: String,
-    /// Bulk moderation only: 1..=500 entries.
-    #[schema(min_items = 1, max_items = 500)]
-    entry_ids: Option<Vec<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -166,8 +203,9 @@ pub struct Moderation {
     /// Why; required to reject, disqualify or remove.
     pub reason: Option<String>,
     /// Bulk moderation only: the entries to change.
+    /// Absent or null outside bulk moderation.
     #[serde(default)]
-    pub entry_ids: Vec<i64>,
+    pub entry_ids: Option<Vec<i64>>,
 }
 
 #[utoipa::path(
@@ -214,7 +252,7 @@ pub async fn one(
     operation_id = "entries_bulk",
     tag = "entries",
     params(("id" = i64, Path, description = "The contest id")),
-    request_body = ModerationBody,
+    request_body = BulkModerationBody,
     responses(
         (status = 200, description = "The entries, moderated", body = List<Entry>),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -246,7 +284,7 @@ pub async fn bulk(
                 c,
                 admin,
                 Some(contest),
-                &m.entry_ids,
+                m.entry_ids.as_deref().unwrap_or_default(),
                 &m.status,
                 m.reason.as_deref(),
             )

@@ -33,6 +33,10 @@ pub struct ExportQuery {
     #[param(default = "csv", pattern = "^(csv|ndjson|jsonl)$")]
     format: String,
     /// Only members of this segment (its key).
+    #[param(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     segment: Option<String>,
 }
 
@@ -51,7 +55,7 @@ fn csv() -> String {
         (status = 400, description = "Malformed query string", body = ErrorResponse),
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
-        (status = 422, description = "Unknown format", body = ErrorResponse),
+        (status = 422, description = "Unknown format, or control characters in segment", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -71,6 +75,7 @@ pub async fn contacts(
         .await?;
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, AppError>>(4);
     let pool = state.db.pool().clone();
+    crate::routes::api::input::query_text("segment", q.segment.as_deref())?;
     let segment = q.segment.filter(|s| !s.is_empty());
     tokio::task::spawn_blocking(move || {
         let mut conn = match pool.get() {

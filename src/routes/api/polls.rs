@@ -431,6 +431,7 @@ pub enum SuggestionModeration {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct KeepSuggestion {
     #[schema(pattern = "^(pending|approved)$")]
@@ -443,6 +444,7 @@ pub struct KeepSuggestion {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct RejectSuggestion {
     #[schema(pattern = "^rejected$")]
