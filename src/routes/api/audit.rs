@@ -39,7 +39,7 @@ pub struct Query {
         (status = 200, description = "The newest 500 audit entries of the admin's pages", body = List<AuditEntry>),
         (status = 400, description = "Malformed query string", body = ErrorResponse),
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
-        (status = 422, description = "Control characters in subject_type", body = ErrorResponse),
+        (status = 422, description = "Control characters in subject_type, or longer than 100 characters", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -51,7 +51,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let admin = auth.admin_id;
     let q = q.into_inner();
-    crate::routes::api::input::query_text("subject_type", q.subject_type.as_deref())?;
+    crate::routes::api::input::query_text("subject_type", q.subject_type.as_deref(), 100)?;
     let rows = state
         .db
         .run(move |c| {

@@ -31,10 +31,10 @@ pub struct ListQuery {
         max_length = 100
     )]
     segment: Option<String>,
-    /// Search in names and emails, at most 200 bytes.
+    /// Search in names and emails, at most 200 characters.
     #[param(
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
-        max_length = 50
+        max_length = 200
     )]
     q: Option<String>,
     has_email: Option<bool>,
@@ -87,14 +87,8 @@ pub async fn list(
             ))
         }
     };
-    if q.q.as_deref().is_some_and(|s| s.len() > 200) {
-        return Err(AppError::invalid(
-            "invalid_length",
-            "q is limited to 200 characters",
-        ));
-    }
-    crate::routes::api::input::query_text("segment", q.segment.as_deref())?;
-    crate::routes::api::input::query_text("q", q.q.as_deref())?;
+    crate::routes::api::input::query_text("segment", q.segment.as_deref(), 100)?;
+    crate::routes::api::input::query_text("q", q.q.as_deref(), 200)?;
     let filter = ContactFilter {
         segment: q.segment.filter(|s| !s.is_empty()),
         search: q.q.filter(|s| !s.trim().is_empty()),

@@ -75,7 +75,7 @@ pub async fn contacts(
         .await?;
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, AppError>>(4);
     let pool = state.db.pool().clone();
-    crate::routes::api::input::query_text("segment", q.segment.as_deref())?;
+    crate::routes::api::input::query_text("segment", q.segment.as_deref(), 100)?;
     let segment = q.segment.filter(|s| !s.is_empty());
     tokio::task::spawn_blocking(move || {
         let mut conn = match pool.get() {

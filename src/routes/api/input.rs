@@ -71,9 +71,14 @@ fn integral_floats_to_integers(v: &mut Value) {
 
 /// A free-text query parameter (`segment`, `q`, `subject_type`): Postgres text
 /// cannot hold NUL, and no caller means control characters, so they are a 422
-/// instead of a failed query.
-pub fn query_text(field: &'static str, value: Option<&str>) -> Result<(), AppError> {
+/// instead of a failed query; so is a value longer than `max` characters.
+pub fn query_text(field: &'static str, value: Option<&str>, max: usize) -> Result<(), AppError> {
     match value {
+        Some(v) if v.chars().count() > max => Err(AppError::invalid(
+            "invalid_length",
+            format!("{field} is limited to {max} characters"),
+        )
+        .with_details(serde_json::json!({ "field": field }))),
         Some(v)
             if v.chars()
                 .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
