@@ -21,6 +21,10 @@ pub fn routes(r: &mut Routes) {
 #[into_params(parameter_in = Query)]
 pub struct Query {
     /// With `subject_id`: only entries about this subject (`contest`, `entry`, ...).
+    #[param(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     subject_type: Option<String>,
     subject_id: Option<i64>,
 }
@@ -35,6 +39,7 @@ pub struct Query {
         (status = 200, description = "The newest 500 audit entries of the admin's pages", body = List<AuditEntry>),
         (status = 400, description = "Malformed query string", body = ErrorResponse),
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
+        (status = 422, description = "Control characters in subject_type, or longer than 100 characters", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -46,6 +51,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let admin = auth.admin_id;
     let q = q.into_inner();
+    crate::routes::api::input::query_text("subject_type", q.subject_type.as_deref(), 100)?;
     let rows = state
         .db
         .run(move |c| {

@@ -26,12 +26,21 @@ pub struct ListQuery {
     /// The page whose contacts to list.
     page_id: i64,
     /// Only members of this segment (its key, e.g. `campaigners`).
+    #[param(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     segment: Option<String>,
     /// Search in names and emails, at most 200 characters.
+    #[param(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 200
+    )]
     q: Option<String>,
     has_email: Option<bool>,
     min_sentiment: Option<f64>,
     /// `recent` (default), `advocacy` or `reach`.
+    #[param(pattern = "^(recent|advocacy|reach)$")]
     sort: Option<String>,
     /// 1..=500 (clamped), default 50.
     #[serde(default = "default_limit")]
@@ -56,7 +65,7 @@ fn default_limit() -> i64 {
         (status = 400, description = "Malformed query string", body = ErrorResponse),
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
-        (status = 422, description = "Unknown sort, or q too long", body = ErrorResponse),
+        (status = 422, description = "Unknown sort, q too long, or control characters in q or segment", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -78,12 +87,8 @@ pub async fn list(
             ))
         }
     };
-    if q.q.as_deref().is_some_and(|s| s.len() > 200) {
-        return Err(AppError::invalid(
-            "invalid_length",
-            "q is limited to 200 characters",
-        ));
-    }
+    crate::routes::api::input::query_text("segment", q.segment.as_deref(), 100)?;
+    crate::routes::api::input::query_text("q", q.q.as_deref(), 200)?;
     let filter = ContactFilter {
         segment: q.segment.filter(|s| !s.is_empty()),
         search: q.q.filter(|s| !s.trim().is_empty()),

@@ -186,7 +186,10 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     /// The target status: `draft`, `scheduled`, `open`, `closed`, ...
-    #[schema(example = "open")]
+    #[schema(
+        pattern = "^(draft|prize_poll|scheduled|open|closed|winners_announced)$",
+        example = "open"
+    )]
     to: String,
 }
 

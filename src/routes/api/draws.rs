@@ -33,7 +33,7 @@ pub fn routes(r: &mut Routes) {
 #[serde(deny_unknown_fields)]
 pub struct DrawInput {
     /// `votes`, `points`, `judges` or `random`.
-    #[schema(example = "random")]
+    #[schema(pattern = "^(votes|points|judges|random)$", example = "random")]
     method: String,
     /// Prize slots to fill.
     #[schema(minimum = 0)]
@@ -195,6 +195,10 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct DeclineInput {
     /// 1..=500 characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
     reason: String,
 }
 

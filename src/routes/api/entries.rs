@@ -4,7 +4,7 @@
 //! `POST /api/v1/contests/{id}/entries/moderation` (bulk).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
@@ -28,7 +28,7 @@ pub fn routes(r: &mut Routes) {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `approved`, `rejected`, `disqualified` or `removed`.
+    #[param(pattern = "^(pending|approved|rejected|disqualified)$")]
     status: Option<String>,
     /// 1..=500 (clamped), default 50.
     #[param(default = 50)]
@@ -119,17 +119,93 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(entry))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// Bulk moderation: the same, with the entries to change.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum BulkModerationBody {
+    Keep(BulkKeepOrApprove),
+    Refuse(BulkRefuse),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BulkKeepOrApprove {
+    #[schema(pattern = "^(pending|approved)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: Option<String>,
+    /// 1..=500 entries of this contest.
+    #[schema(min_items = 1, max_items = 500)]
+    entry_ids: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BulkRefuse {
+    #[schema(pattern = "^(rejected|disqualified)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: String,
+    /// 1..=500 entries of this contest.
+    #[schema(min_items = 1, max_items = 500)]
+    entry_ids: Vec<i64>,
+}
+
+/// The moderation body as the document describes it: rejecting or disqualifying
+/// needs a reason (`domain::moderation::apply`). Handlers read [`Moderation`].
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ModerationBody {
+    Keep(KeepOrApprove),
+    Refuse(Refuse),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct KeepOrApprove {
+    #[schema(pattern = "^(pending|approved)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Refuse {
+    #[schema(pattern = "^(rejected|disqualified)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: String,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Moderation {
-    /// The new status: `pending`, `approved`, `rejected`, `disqualified` or `removed`.
-    #[schema(example = "approved")]
     pub status: String,
     /// Why; required to reject, disqualify or remove.
     pub reason: Option<String>,
     /// Bulk moderation only: the entries to change.
+    /// Absent or null outside bulk moderation.
     #[serde(default)]
-    pub entry_ids: Vec<i64>,
+    pub entry_ids: Option<Vec<i64>>,
 }
 
 #[utoipa::path(
@@ -138,7 +214,7 @@ pub struct Moderation {
     operation_id = "entries_one",
     tag = "entries",
     params(("id" = i64, Path, description = "The entry id")),
-    request_body = Moderation,
+    request_body = ModerationBody,
     responses(
         (status = 200, description = "The entry, moderated", body = Entry),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -176,7 +252,7 @@ pub async fn one(
     operation_id = "entries_bulk",
     tag = "entries",
     params(("id" = i64, Path, description = "The contest id")),
-    request_body = Moderation,
+    request_body = BulkModerationBody,
     responses(
         (status = 200, description = "The entries, moderated", body = List<Entry>),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -208,7 +284,7 @@ pub async fn bulk(
                 c,
                 admin,
                 Some(contest),
-                &m.entry_ids,
+                m.entry_ids.as_deref().unwrap_or_default(),
                 &m.status,
                 m.reason.as_deref(),
             )

@@ -30,9 +30,13 @@ pub struct ExportQuery {
     page_id: i64,
     /// `csv` (default) or `ndjson`.
     #[serde(default = "csv")]
-    #[param(default = "csv")]
+    #[param(default = "csv", pattern = "^(csv|ndjson|jsonl)$")]
     format: String,
     /// Only members of this segment (its key).
+    #[param(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     segment: Option<String>,
 }
 
@@ -51,7 +55,7 @@ fn csv() -> String {
         (status = 400, description = "Malformed query string", body = ErrorResponse),
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
-        (status = 422, description = "Unknown format", body = ErrorResponse),
+        (status = 422, description = "Unknown format, or control characters in segment", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -64,6 +68,7 @@ pub async fn contacts(
     let q = q.into_inner();
     let format = Format::parse(&q.format)
         .ok_or_else(|| AppError::invalid("invalid_format", "format must be csv or ndjson"))?;
+    crate::routes::api::input::query_text("segment", q.segment.as_deref(), 100)?;
     let (admin, page) = (auth.admin_id, q.page_id);
     state
         .db

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use crate::domain::input::{double_option, text};
+use crate::error::AppError;
 
 /// A JSON body like `web::Json` (same limits and errors: 413, 415, 400
 /// `malformed_json`), except that a number with a zero fraction (`1.0`) is read
@@ -65,6 +66,30 @@ fn integral_floats_to_integers(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
         Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
         _ => {}
+    }
+}
+
+/// A free-text query parameter (`segment`, `q`, `subject_type`): Postgres text
+/// cannot hold NUL, and no caller means control characters, so they are a 422
+/// instead of a failed query; so is a value longer than `max` characters.
+pub fn query_text(field: &'static str, value: Option<&str>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(AppError::invalid(
+            "invalid_length",
+            format!("{field} is limited to {max} characters"),
+        )
+        .with_details(serde_json::json!({ "field": field }))),
+        Some(v)
+            if v.chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
+        {
+            Err(AppError::invalid(
+                "invalid_characters",
+                format!("{field} contains control characters"),
+            )
+            .with_details(serde_json::json!({ "field": field })))
+        }
+        _ => Ok(()),
     }
 }
 

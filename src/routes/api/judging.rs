@@ -63,8 +63,16 @@ pub async fn list_criteria(
 #[serde(deny_unknown_fields)]
 pub struct CriterionInput {
     /// 1..=80 characters, unique in the contest.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 80
+    )]
     name: String,
     /// At most 500 characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
     #[serde(default)]
     description: String,
 }

@@ -33,6 +33,7 @@ pub fn routes(r: &mut Routes) {
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// `points` (default) or `votes`.
+    #[param(pattern = "^(points|votes)$")]
     by: Option<String>,
     /// 1..=500 (clamped), default 50.
     limit: Option<i64>,
@@ -210,8 +211,16 @@ pub struct Adjustment {
     /// Positive or negative.
     points: i32,
     /// Why, 1..=500 characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
     note: String,
     /// 1..=100 characters; a retried request with the same key awards once.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     idempotency_key: Option<String>,
 }
 

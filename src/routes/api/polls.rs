@@ -70,14 +70,32 @@ pub struct Adopted {
     pub contest: ContestView,
 }
 
+/// An amount above zero and at most one billion, as a JSON integer or a string
+/// with at most two decimals (`domain::prize_poll::parse_amount`, `check_budget`).
+fn budget_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(1_000_000_000)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+            "^(0\\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\\.[0-9]{1,2})?|1000000000(\\.00?)?)$",
+        )))
+        .build()
+        .into()
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenInput {
     /// In the major unit: a JSON number or a string, at most two decimals, e.g. `1000` or `"999.99"`.
-    #[schema(value_type = Object, example = "1000.00")]
+    #[schema(schema_with = budget_schema, example = "1000.00")]
     budget: serde_json::Value,
     /// ISO 4217, e.g. `USD`.
-    #[schema(example = "USD")]
+    #[schema(pattern = "^\\s*[A-Za-z]{3}\\s*$", example = "USD")]
     currency: String,
     /// RFC 3339, or local `YYYY-MM-DDTHH:MM[:SS]` in the contest's time zone.
     closes_at: String,
@@ -283,12 +301,46 @@ pub async fn participants(
     Ok(HttpResponse::Ok().json(List { data: list }))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModerationInput {
-    /// `pending`, `approved` or `rejected`.
     status: String,
     reason: Option<String>,
+}
+
+/// The suggestion moderation body as documented: rejecting needs a reason.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SuggestionModeration {
+    Keep(KeepSuggestion),
+    Reject(RejectSuggestion),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct KeepSuggestion {
+    #[schema(pattern = "^(pending|approved)$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct RejectSuggestion {
+    #[schema(pattern = "^rejected$")]
+    status: String,
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 500
+    )]
+    reason: String,
 }
 
 #[utoipa::path(
@@ -297,7 +349,7 @@ pub struct ModerationInput {
     operation_id = "polls_moderate",
     tag = "polls",
     params(("id" = i64, Path, description = "The suggestion id")),
-    request_body = ModerationInput,
+    request_body = SuggestionModeration,
     responses(
         (status = 200, description = "The suggestion, moderated", body = Suggestion),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -321,10 +373,16 @@ pub async fn moderate(
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
     let input = body.into_inner();
+    // Bounded and free of control characters, like every other admin text; the
+    // domain checks the status and that a rejection has a reason.
+    let reason = match input.reason.as_deref().map(str::trim) {
+        Some(r) if !r.is_empty() => Some(crate::routes::api::input::text("reason", r, 1, 500)?),
+        _ => None,
+    };
     let updated = state
         .db
         .transaction(move |c| {
-            prize_poll::moderate_suggestion(c, admin, id, &input.status, input.reason.as_deref())
+            prize_poll::moderate_suggestion(c, admin, id, &input.status, reason.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(updated))

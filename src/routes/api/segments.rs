@@ -71,6 +71,10 @@ pub async fn list(
 pub struct NewSegment {
     page_id: i64,
     /// 1..=100 characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        max_length = 100
+    )]
     name: String,
     /// A rule tree (see `domain::segment_rules`): `{"all": [...]}`, `{"any": [...]}`,
     /// `{"not": rule}` or `{"metric": "...", "op": ">=", "value": 3}`. Errors name the path.

@@ -3,7 +3,7 @@
 # with schemathesis and every check it has (--checks all), and exits non-zero on
 # any failure. RELIABILITY.md ("API conformance") records the runs.
 #
-# Usage: .ci/schemathesis [--max-examples N] [extra schemathesis args...]
+# Usage: scripts/schemathesis.sh [--max-examples N] [extra schemathesis args...]
 #
 # What it does, in order:
 #   1. a virtualenv under target/schemathesis-venv with schemathesis (pinned below);
