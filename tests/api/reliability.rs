@@ -119,35 +119,54 @@ async fn votes_without_a_csrf_token_are_refused_and_votes_are_rate_limited_per_i
     assert_eq!(app.query(|c| count(c, "votes")).await, 2);
 }
 
-/// Sends raw bytes and reads until the server closes or `limit` passes.
-async fn raw_exchange(app: &TestApp, bytes: &[u8], limit: Duration) -> (String, Duration) {
+/// Sends raw bytes and reads until the server closes or `limit` passes; says
+/// whether the server closed the connection.
+async fn raw_exchange(app: &TestApp, bytes: &[u8], limit: Duration) -> (String, Duration, bool) {
     let addr = app.address.trim_start_matches("http://").to_string();
     let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
     let start = Instant::now();
     sock.write_all(bytes).await.unwrap();
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(limit, sock.read_to_end(&mut out)).await;
-    (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
+    let closed = tokio::time::timeout(limit, sock.read_to_end(&mut out))
+        .await
+        .is_ok();
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        start.elapsed(),
+        closed,
+    )
 }
 
+/// The configured timeout, not actix's built-in 5 s, cuts a slow client off. The
+/// proof uses only bounds that load cannot break: the timeout is set above the
+/// built-in default, the server must close the connection itself (EOF, not our
+/// read limit), and not before the configured time has passed.
 #[tokio::test]
 async fn slow_clients_are_cut_off_by_the_configured_request_timeout() {
+    const CONFIGURED: Duration = Duration::from_millis(7_000);
+    // The server's clock starts at accept, a little before ours; actix's default
+    // (5 s) stays well below this floor.
+    const FLOOR: Duration = Duration::from_millis(6_000);
     let app = spawn_app_with(
         Spawn {
             workers: false,
             proxy: false,
         },
-        |s| s.server.client_request_timeout_ms = 400,
+        |s| s.server.client_request_timeout_ms = CONFIGURED.as_millis() as u64,
     )
     .await;
     // Headers never finished (slowloris): answered 408 and closed, not held open.
-    let (answer, took) = raw_exchange(
+    let (answer, took, closed) = raw_exchange(
         &app,
         b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",
-        Duration::from_secs(10),
+        Duration::from_secs(60),
     )
     .await;
-    assert!(took < Duration::from_secs(5), "held open for {took:?}");
+    assert!(closed, "the server never closed the slow connection");
+    assert!(
+        took >= FLOOR,
+        "closed after {took:?}: not by the configured {CONFIGURED:?}"
+    );
     assert!(
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
@@ -305,29 +324,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
-}
-
-#[tokio::test]
-async fn the_server_is_built_with_the_configured_client_timeouts() {
-    // A bigger request timeout is honoured too (the setting, not a default, decides).
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |s| s.server.client_request_timeout_ms = 2500,
-    )
-    .await;
-    let (_, took) = raw_exchange(
-        &app,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
-        Duration::from_secs(10),
-    )
-    .await;
-    assert!(
-        took >= Duration::from_millis(2000) && took < Duration::from_secs(6),
-        "{took:?}"
-    );
 }
 
 /// Platform faults (sandbox knobs) against a real job that calls the Graph API:

@@ -158,34 +158,13 @@ const NOT_WALKED: &[(&str, &str)] = &[
     ("POST", "/api/v1/contests"),
 ];
 
-/// Every `cfg.route("<path>", web::<method>()...)` in `src/routes/api/`.
+/// Every admin API route, from the route table that also mounts them.
 fn registered_api_routes() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/api");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find("route(") {
-            rest = &rest[at + "route(".len()..];
-            let Some(open) = rest.find('"') else { break };
-            // Only a string literal right after `route(` (whitespace allowed).
-            if !rest[..open].trim().is_empty() {
-                continue;
-            }
-            let after = &rest[open + 1..];
-            let close = after.find('"').unwrap();
-            let path = &after[..close];
-            let tail = &after[close..];
-            let method = tail
-                .find("web::")
-                .map(|m| &tail[m + 5..])
-                .and_then(|t| t.split('(').next())
-                .unwrap()
-                .to_uppercase();
-            out.push((method, format!("/api/v1{path}")));
-        }
-    }
-    assert!(out.len() > 40, "the scan found the API routes: {out:?}");
+    let out = fanfare::routes::api::table::route_table();
+    assert!(
+        out.len() > 40,
+        "the route table lists the API routes: {out:?}"
+    );
     out
 }
 
