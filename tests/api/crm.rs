@@ -1469,11 +1469,13 @@ async fn batch_event_processing_has_the_effects_of_one_event_at_a_time() {
                 .await,
             0
         );
-        // A replay through the same path changes nothing.
+        // A replay through the same path, in the same event order, changes
+        // nothing. (In event order: the display name is "last processed wins",
+        // so a replay in another order could legitimately end on another name.)
         app.query(|c| {
             diesel::sql_query("UPDATE webhook_events SET processed_at = NULL").execute(c).unwrap();
             diesel::sql_query(
-                "INSERT INTO jobs (kind, payload, max_attempts) SELECT 'process_event', jsonb_build_object('event_id', id), 5 FROM webhook_events",
+                "INSERT INTO jobs (kind, payload, max_attempts) SELECT 'process_event', jsonb_build_object('event_id', id), 5 FROM webhook_events ORDER BY id",
             )
             .execute(c)
             .unwrap();
