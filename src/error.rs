@@ -253,6 +253,40 @@ mod tests {
         );
     }
 
+    /// The opaque 500 keeps its cause for the operator: the whole chain is logged.
+    #[test]
+    fn internal_errors_log_their_whole_cause_chain() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let root = std::io::Error::other("connection reset by peer");
+            let err = AppError::internal(anyhow::Error::new(root).context("loading the contest"));
+            let _ = err.error_response();
+        });
+        let logged = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("ERROR"), "{logged}");
+        assert!(
+            logged.contains("loading the contest: connection reset by peer"),
+            "{logged}"
+        );
+    }
+
     #[test]
     fn diesel_errors_map_to_status() {
         assert_eq!(
