@@ -496,7 +496,12 @@ pub fn moderate_suggestion(
             "status must be pending, approved or rejected",
         ));
     }
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    // Bounded and free of control characters, like every other admin text (the
+    // API and the dashboard both come through here).
+    let reason = match reason.map(str::trim) {
+        Some(r) if !r.is_empty() => Some(crate::domain::input::text("reason", r, 1, 500)?),
+        _ => None,
+    };
     if status == "rejected" && reason.is_none() {
         return Err(AppError::invalid(
             "reason_required",
@@ -504,7 +509,7 @@ pub fn moderate_suggestion(
         ));
     }
     let s = store::find_suggestion_for_admin(c, admin, id)?;
-    let updated = store::moderate(c, id, admin, status, reason)?;
+    let updated = store::moderate(c, id, admin, status, reason.as_deref())?;
     audit::record(
         c,
         Audit {

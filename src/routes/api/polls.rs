@@ -373,16 +373,10 @@ pub async fn moderate(
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let (admin, id) = (auth.admin_id, path.into_inner());
     let input = body.into_inner();
-    // Bounded and free of control characters, like every other admin text; the
-    // domain checks the status and that a rejection has a reason.
-    let reason = match input.reason.as_deref().map(str::trim) {
-        Some(r) if !r.is_empty() => Some(crate::routes::api::input::text("reason", r, 1, 500)?),
-        _ => None,
-    };
     let updated = state
         .db
         .transaction(move |c| {
-            prize_poll::moderate_suggestion(c, admin, id, &input.status, reason.as_deref())
+            prize_poll::moderate_suggestion(c, admin, id, &input.status, input.reason.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(updated))
