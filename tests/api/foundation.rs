@@ -44,7 +44,8 @@ async fn readyz_follows_the_database_down_and_back_up() {
             workers: false,
             proxy: true,
         },
-        |_| {},
+        // The default: a cut database is reported after the pool's timeout.
+        |s| s.database.acquire_timeout_ms = 2000,
     )
     .await;
     assert_eq!(app.get("/readyz").await.status(), 200);

@@ -165,6 +165,10 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.server.port = 0;
     settings.server.http_workers = 2;
     settings.database.pool_size = 8;
+    // Tests run in parallel on a busy 2-core machine: a request waiting its turn
+    // for a pooled connection must not turn into a 503 there. The tests of the
+    // pool timeout itself set their own short value.
+    settings.database.acquire_timeout_ms = 30_000;
     settings.database.create_if_missing = false;
     settings.worker.concurrency = 1;
     settings.worker.poll_interval_ms = 200;
