@@ -4,9 +4,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
-use super::schema::{
-    admins, contact_identities, deauthorizations, fan_tokens, webhook_deliveries, webhook_events,
-};
+use super::schema::{admins, contact_identities, deauthorizations, fan_tokens, webhook_deliveries};
 use crate::domain::privacy::scrub_delivery_body;
 
 /// The person being erased, with every id Fanfare links to them.
@@ -69,6 +67,8 @@ pub const ERASERS: &[(&str, Eraser)] = &[
     ("admins", erase_admin),
     ("entries", erase_entries),
     ("votes", erase_vote_signals),
+    // Before `activities`: mention posts are found through their activities too.
+    ("reach_snapshots", erase_reach_objects),
     ("activities", erase_activity_details),
     // Reads `visitors`, so it runs before the visitors eraser.
     ("referral_clicks", erase_referral_clicks),
@@ -86,11 +86,19 @@ pub const ERASERS: &[(&str, Eraser)] = &[
 /// Rewrites raw bodies that carry the subject's changes (before the events that
 /// locate them are anonymised).
 fn erase_delivery_bodies(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
-    let delivery_ids: Vec<i64> = webhook_events::table
-        .filter(webhook_events::sender_id.eq_any(&s.platform_ids))
-        .select(webhook_events::delivery_id)
-        .distinct()
-        .load(conn)?;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        delivery_id: i64,
+    }
+    let delivery_ids: Vec<i64> = diesel::sql_query(format!(
+        "SELECT DISTINCT delivery_id FROM webhook_events WHERE {SUBJECT_EVENTS}"
+    ))
+    .bind::<Array<Text>, _>(&s.platform_ids)
+    .load::<Id>(conn)?
+    .into_iter()
+    .map(|r| r.delivery_id)
+    .collect();
     let mut n = 0;
     for id in delivery_ids {
         let body: Vec<u8> = webhook_deliveries::table
@@ -109,12 +117,19 @@ fn erase_delivery_bodies(conn: &mut PgConnection, s: &Subject) -> QueryResult<us
     Ok(n)
 }
 
+/// The subject's events: those they sent, and posts of theirs that mention a page
+/// (mention webhooks carry no sender; the post id starts with its author's id).
+const SUBJECT_EVENTS: &str = "(sender_id = ANY($1) \
+     OR (field = 'mention' AND split_part(post_id, '_', 1) = ANY($1)))";
+
 fn erase_webhook_events(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "UPDATE webhook_events SET sender_id = NULL, sender_name = NULL, message = NULL, \
-         value = CASE WHEN jsonb_typeof(value) = 'object' THEN value - $2::text[] ELSE '\"[erased]\"'::jsonb END \
-         WHERE sender_id = ANY($1)",
-    )
+         post_id = CASE WHEN field = 'mention' THEN NULL ELSE post_id END, \
+         value = CASE WHEN jsonb_typeof(value) = 'object' AND field = 'mention' THEN value - $2::text[] - 'post_id' \
+                      WHEN jsonb_typeof(value) = 'object' THEN value - $2::text[] ELSE '\"[erased]\"'::jsonb END \
+         WHERE {SUBJECT_EVENTS}"
+    ))
     .bind::<Array<Text>, _>(&s.platform_ids)
     .bind::<Array<Text>, _>(
         crate::domain::privacy::PERSONAL_VALUE_KEYS
@@ -207,12 +222,34 @@ fn erase_vote_signals(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize
     .execute(conn)
 }
 
-/// The timeline keeps what happened and when (for totals), not the details.
+/// The timeline keeps what happened and when (for totals), not the details. A
+/// mention belongs to no contact; it is the subject's when their id starts the
+/// post id.
 fn erase_activity_details(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
     diesel::sql_query(
-        "UPDATE activities SET details = '{}', visitor_id = NULL WHERE contact_id = ANY($1)",
+        "UPDATE activities SET details = '{}', visitor_id = NULL WHERE contact_id = ANY($1) \
+         OR (kind = 'mention' AND split_part(details->>'post_id', '_', 1) = ANY($2))",
     )
     .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .bind::<Array<Text>, _>(&s.platform_ids)
+    .execute(conn)
+}
+
+/// Reach snapshots of the subject's posts (posts they shared, posts of theirs that
+/// mention a page) keep their counts, so the page's reach totals still add up,
+/// but the post id, which names the post and its author, becomes a random token
+/// (one per post, so each post's snapshots still group together).
+fn erase_reach_objects(conn: &mut PgConnection, s: &Subject) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE reach_snapshots r SET object_id = t.token FROM ( \
+           SELECT object_id, 'erased:' || gen_random_uuid() AS token FROM reach_snapshots \
+            WHERE contact_id = ANY($1) \
+               OR (object_kind IN ('share_post', 'mention_post') AND split_part(object_id, '_', 1) = ANY($2)) \
+            GROUP BY object_id) t \
+         WHERE r.object_id = t.object_id",
+    )
+    .bind::<Array<BigInt>, _>(&s.contact_ids)
+    .bind::<Array<Text>, _>(&s.platform_ids)
     .execute(conn)
 }
 

@@ -91,8 +91,20 @@ fn scrub_value(value: &mut Value, ids: &[String]) {
         .and_then(id_from_value)
         .or_else(|| obj.get("sender_id").and_then(id_from_value))
         .or_else(|| obj.get("reviewer_id").and_then(id_from_value));
-    if sender.is_some_and(|s| ids.contains(&s)) {
+    if sender.as_ref().is_some_and(|s| ids.contains(s)) {
         for key in PERSONAL_VALUE_KEYS {
+            obj.remove(*key);
+        }
+        return;
+    }
+    // A mention names no sender: its post id starts with the author's id.
+    let author = obj
+        .get("post_id")
+        .and_then(Value::as_str)
+        .and_then(|p| p.split_once('_'))
+        .map(|(author, _)| author.to_string());
+    if sender.is_none() && author.is_some_and(|a| ids.contains(&a)) {
+        for key in PERSONAL_VALUE_KEYS.iter().chain(&["post_id"]) {
             obj.remove(*key);
         }
     }
@@ -116,5 +128,20 @@ mod tests {
         assert!(!text.contains("\"hi\""));
         assert!(text.contains("Bo"));
         assert!(text.contains("yo"));
+    }
+
+    #[test]
+    fn scrubs_the_subjects_mentions_by_their_post_id() {
+        let body = br#"{"object":"page","entry":[{"id":"1","changes":[
+            {"field":"mention","value":{"item":"post","verb":"add","post_id":"7_88","message":"about @Brand"}},
+            {"field":"mention","value":{"item":"post","verb":"add","post_id":"8_99","message":"kept words"}},
+            {"field":"feed","value":{"item":"comment","from":{"id":"8","name":"Bo"},"post_id":"7_1","message":"yo"}}]}]}"#;
+        let text =
+            String::from_utf8(scrub_delivery_body(body, &["7".to_string()]).unwrap()).unwrap();
+        assert!(!text.contains("7_88"));
+        assert!(!text.contains("about @Brand"));
+        assert!(text.contains("8_99") && text.contains("kept words"));
+        // Someone else's comment on a post id that happens to start with 7 stays.
+        assert!(text.contains("\"yo\"") && text.contains("7_1"));
     }
 }

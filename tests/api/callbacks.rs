@@ -6,15 +6,15 @@ use serde_json::{json, Value};
 use crate::helpers::{count, spawn_app, TestApp};
 use crate::webhooks::post_signed;
 
-fn signed(app: &TestApp, payload: Value) -> String {
+pub fn signed(app: &TestApp, payload: Value) -> String {
     sign(&payload, app.app_secret().as_bytes())
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-async fn post_form(app: &TestApp, path: &str, sr: &str) -> reqwest::Response {
+pub async fn post_form(app: &TestApp, path: &str, sr: &str) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .form(&[("signed_request", sr)])

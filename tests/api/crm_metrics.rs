@@ -723,3 +723,129 @@ async fn posts_that_mention_the_page_count_for_reach() {
     .await;
     assert!(series_sum(&t, "reach") >= 3, "{t}");
 }
+
+/// Erasure reaches posts that mention the page: the mention webhook names no
+/// sender, but the post id starts with its author's id. The post's reach still
+/// counts, under a random token instead of the post id.
+#[tokio::test]
+async fn erasure_reaches_the_persons_mentions_and_their_reach() {
+    use crate::callbacks::{now, post_form, signed};
+    let app = crate::engage::app().await;
+    let inst = installed(&app).await;
+    let words = "My private shout-out to Threadline";
+    let author = fan(15);
+    let mention = sandbox(
+        &app,
+        "mentions",
+        json!({"page_id": BRAND_PAGE, "user_id": author, "message": words}),
+    )
+    .await;
+    let post = mention["post_id"].as_str().unwrap().to_string();
+    // Someone else's mention is kept whole.
+    let other = sandbox(
+        &app,
+        "mentions",
+        json!({"page_id": BRAND_PAGE, "user_id": fan(16), "message": "Kept words"}),
+    )
+    .await;
+    let other_post = other["post_id"].as_str().unwrap().to_string();
+    sandbox(
+        &app,
+        "reactions",
+        json!({"post_id": post, "user_id": fan(17), "reaction_type": "like"}),
+    )
+    .await;
+    settled(&app).await;
+    app.eventually("both mentions are in the timeline", |c| {
+        count(c, "activities WHERE kind = 'mention'") == 2
+    })
+    .await;
+    assert_eq!(
+        tick_after_due(&app, "reach_refresh").await,
+        vec!["reach_refresh"]
+    );
+    let p = post.clone();
+    app.eventually("the mentioning post measured", move |c| {
+        count(
+            c,
+            &format!("reach_snapshots WHERE object_id = '{p}' AND reactions = 1"),
+        ) == 1
+    })
+    .await;
+    let reach_before = series_sum(
+        &trends(
+            &app,
+            &inst.token,
+            &format!("page_id={}&days=2", inst.page_id),
+        )
+        .await,
+        "reach",
+    );
+
+    let sr = signed(
+        &app,
+        json!({"algorithm": "HMAC-SHA256", "issued_at": now(), "user_id": author}),
+    );
+    assert_eq!(
+        post_form(&app, "/facebook/data-deletion", &sr)
+            .await
+            .status(),
+        200
+    );
+    app.eventually("deletion completed", |c| {
+        count(c, "deletion_requests WHERE status = 'completed'") == 1
+    })
+    .await;
+
+    let (p, w) = (post.clone(), words.to_string());
+    let leaks = app
+        .query(move |c| {
+            [
+                count(c, &format!("reach_snapshots WHERE object_id = '{p}'")),
+                count(c, &format!("activities WHERE details::text LIKE '%{p}%' OR details::text LIKE '%{w}%'")),
+                count(c, &format!("webhook_events WHERE post_id = '{p}' OR message = '{w}' OR value::text LIKE '%{p}%'")),
+                count(
+                    c,
+                    &format!(
+                        "webhook_deliveries WHERE position('{p}'::bytea in body) > 0 \
+                         OR position('{w}'::bytea in body) > 0"
+                    ),
+                ),
+            ]
+        })
+        .await;
+    assert_eq!(
+        leaks,
+        [0; 4],
+        "no trace of the mention's post id or words remains (snapshots, activities, events, bodies)"
+    );
+    let o = other_post.clone();
+    let kept = app
+        .query(move |c| {
+            count(c, &format!("activities WHERE details->>'post_id' = '{o}'"))
+                + count(
+                    c,
+                    &format!("webhook_events WHERE post_id = '{o}' AND message = 'Kept words'"),
+                )
+        })
+        .await;
+    assert_eq!(kept, 2, "the other fan's mention is untouched");
+    let reach_after = series_sum(
+        &trends(
+            &app,
+            &inst.token,
+            &format!("page_id={}&days=2", inst.page_id),
+        )
+        .await,
+        "reach",
+    );
+    assert_eq!(
+        reach_after, reach_before,
+        "the page's reach totals still add up"
+    );
+    assert_eq!(
+        app.query(|c| count(c, "reach_snapshots WHERE object_id LIKE 'erased:%'"))
+            .await,
+        1
+    );
+}
