@@ -8,6 +8,7 @@ pub mod contest_admin;
 pub mod demo;
 pub mod draw;
 pub mod entering;
+pub mod entries_export;
 pub mod entry_form;
 pub mod events;
 pub mod export;

@@ -16,6 +16,7 @@
 pub mod contacts;
 pub mod contest_form;
 pub mod contests;
+pub mod entries_export;
 pub mod exports;
 pub mod flash;
 pub mod home;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     polls::configure(cfg);
     contests::configure(cfg);
     contest_form::configure(cfg);
+    entries_export::configure(cfg);
     moderation::configure(cfg);
     votes::configure(cfg);
     webhooks::configure(cfg);

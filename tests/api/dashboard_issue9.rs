@@ -1,0 +1,96 @@
+//! Dashboard, issue 9's last items: the entries CSV download, every point rule
+//! (bonus questions too) in the contest editor, custom segments edited in the
+//! dashboard, and the overview at `/dashboard`. Each is for its owner only.
+
+use fanfare::platform::sandbox::seed::{ADMIN_ALEX, ADMIN_SAM};
+use serde_json::json;
+
+use crate::accounts::admin_browser;
+use crate::dashboard::{contest_with_activity, page, post};
+use crate::helpers::{count, spawn_app_with, Spawn, TestApp};
+use crate::support::{api, csrf_of, installed};
+
+/// A formula with a comma and quotes: CSV quoting and injection in one cell.
+const FORMULA_TEXT: &str = r#"=HYPERLINK("http://evil.test","win"), then more"#;
+
+async fn app() -> TestApp {
+    spawn_app_with(Spawn::default(), |s| s.limits.votes_per_ip_per_10m = 1000).await
+}
+
+fn parse_csv(text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("well-formed CSV"))
+        .collect()
+}
+
+#[tokio::test]
+async fn entries_download_as_safe_csv_for_the_owner_only() {
+    let app = app().await;
+    let (c, pending_id, _) = contest_with_activity(&app, "CSV contest", FORMULA_TEXT).await;
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("/dashboard/contests/{id}/entries.csv");
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+
+    // The contest page links to the download.
+    let (_, html) = page(&app, &alex, &format!("/dashboard/contests/{id}")).await;
+    assert!(html.contains(&format!(r#"href="{path}""#)), "{html}");
+
+    let r = alex.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = r.text().await.unwrap();
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "id,status,author,text,image_url,votes,points,judge_score,created_at,source"
+    );
+    let rows = parse_csv(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    let pending = rows
+        .iter()
+        .find(|r| r[0] == pending_id.to_string())
+        .expect("the pending entry");
+    assert_eq!(&pending[1], "pending");
+    // The fan's name is kept as typed (it is text in a CSV, not HTML)...
+    assert_eq!(&pending[2], "<b onmouseover=alert(2)>Eve</b>");
+    // ...and a formula becomes text: one leading quote, the rest intact.
+    assert_eq!(pending[3], format!("'{FORMULA_TEXT}"));
+    assert_eq!(&pending[9], "form");
+    let approved = rows.iter().find(|r| &r[1] == "approved").unwrap();
+    assert_eq!(&approved[2], "Olle");
+    assert_eq!(&approved[5], "1", "the counted vote");
+    // The starter rules: 10 points for entering, 1 for the vote received.
+    assert_eq!(&approved[6], "11");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&approved[8]).is_ok(),
+        "{}",
+        &approved[8]
+    );
+    // No cell of the file starts a formula.
+    for row in &rows {
+        for cell in row.iter().filter(|c| !c.is_empty()) {
+            assert!(
+                !cell.starts_with(['=', '+', '@', '\t', '\r']),
+                "unsafe cell {cell:?}"
+            );
+        }
+    }
+
+    // Sam gets a 404 and none of Alex's data; signed out, a redirect.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let r = sam.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("HYPERLINK") && !body.contains("Olle"));
+    let anon = crate::accounts::browser();
+    let r = anon.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+}
