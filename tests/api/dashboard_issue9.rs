@@ -94,3 +94,64 @@ async fn entries_download_as_safe_csv_for_the_owner_only() {
     let r = anon.get(app.url(&path)).send().await.unwrap();
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test]
+async fn the_overview_shows_each_own_page_with_charts_and_token_trouble() {
+    let app = app().await;
+    let (c, _, _) = contest_with_activity(&app, "Alex secret shirt contest", "lighthouse").await;
+    let id = c["id"].as_i64().unwrap();
+    let alex_page = c["page_id"].as_i64().unwrap();
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    // One of Alex's pages lost its token (after sign-in, which renews tokens).
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "UPDATE pages SET token_status = 'needs_reauth' WHERE id = {alex_page}"
+        ))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let (st, html) = page(&app, &alex, "/dashboard").await;
+    assert_eq!(st, 200);
+    crate::ui::assert_csp_clean(&html);
+    for expected in [
+        "<h1>Overview</h1>",
+        "Threadline Apparel",
+        "Alex secret shirt contest",
+        &format!(r#"href="/dashboard/contests/{id}""#),
+        "Daily activity on",
+        "Contacts per segment",
+        r#"role="img""#,
+        "Needs attention:",
+        "Facebook no longer accepts this page",
+        r#"<a href="/dashboard" aria-current="page">"#,
+        r#"href="/dashboard/exports""#,
+    ] {
+        assert!(html.contains(expected), "overview: no {expected}");
+    }
+    // One pending entry waits on the page with the open contest.
+    assert!(html.contains("Review now"));
+    // Every page Alex manages has its own card, and only those.
+    let cards = html.matches(r#"class="card overview-page""#).count();
+    let alex_pages = app
+        .query(|conn| {
+            count(
+                conn,
+                &format!(
+                    "page_admins pa JOIN admins a ON a.id = pa.admin_id WHERE a.fb_user_id = '{ADMIN_ALEX}'"
+                ),
+            )
+        })
+        .await;
+    assert_eq!(cards as i64, alex_pages);
+
+    // Sam's overview: his own page, none of Alex's pages, contests or trouble.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (st, html) = page(&app, &sam, "/dashboard").await;
+    assert_eq!(st, 200);
+    for secret in ["Alex secret", "Threadline", "Needs attention:"] {
+        assert!(!html.contains(secret), "Sam's overview shows {secret}");
+    }
+    assert_eq!(html.matches(r#"class="card overview-page""#).count(), 1);
+}

@@ -22,6 +22,7 @@ pub mod flash;
 pub mod home;
 pub mod insights;
 pub mod moderation;
+pub mod overview;
 pub mod pages;
 pub mod polls;
 pub mod votes;
