@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod prize_poll;
 pub mod reach;
 pub mod referrals;
+pub mod segment_admin;
 pub mod segment_rules;
 pub mod sentiment;
 pub mod terms;

@@ -155,3 +155,161 @@ async fn the_overview_shows_each_own_page_with_charts_and_token_trouble() {
     }
     assert_eq!(html.matches(r#"class="card overview-page""#).count(), 1);
 }
+
+#[tokio::test]
+async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
+    let app = app().await;
+    contest_with_activity(&app, "Segmented", "lighthouse").await;
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let (st, html) = page(&app, &alex, "/dashboard/segments/new").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("marketing_opt_in"), "the field list");
+    let csrf = csrf_of(&html);
+    let custom = || async {
+        app.query(|c| count(c, "segments WHERE kind = 'custom'"))
+            .await
+    };
+
+    // Without the CSRF token nothing is created.
+    let rule = r#"{"field": "entries", "op": "gte", "value": 1}"#;
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments",
+        &[("name", "Entrants"), ("rule", rule)],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(custom().await, 0);
+
+    // A bad rule: the form again, with the reason and where, nothing saved.
+    let bad = r#"{"all": [{"field": "entries", "op": "gtt", "value": 1}]}"#;
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments",
+        &[("csrf_token", &csrf), ("name", "Entrants"), ("rule", bad)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The segment was not saved."), "{html}");
+    assert!(html.contains("unknown operator"), "{html}");
+    assert!(html.contains("$.all[0].op"), "{html}");
+    assert!(html.contains("gtt"), "what was typed is kept");
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments",
+        &[("csrf_token", &csrf), ("name", "Entrants"), ("rule", "{not json")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not valid JSON"));
+    assert_eq!(custom().await, 0);
+
+    // A good one, with a hostile name: created, sized, listed as text.
+    let hostile = "<script>alert(1)</script> entrants";
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments",
+        &[("csrf_token", &csrf), ("name", hostile), ("rule", rule)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &alex, "/dashboard/segments").await;
+    assert!(html.contains("was created: 2 contacts."), "{html}");
+    assert!(!html.contains("<script>alert(1)"), "name escaped");
+    assert!(html.contains("&lt;script&gt;"));
+    let id = app
+        .query(|c| {
+            use diesel::prelude::*;
+            use fanfare::db::schema::segments::dsl as s;
+            s::segments
+                .filter(s::kind.eq("custom"))
+                .select(s::id)
+                .first::<i64>(c)
+                .unwrap()
+        })
+        .await;
+    assert!(html.contains(&format!("/dashboard/segments/{id}/edit")));
+    // The same name twice is refused with the reason.
+    let r = post(
+        &app,
+        &alex,
+        "/dashboard/segments",
+        &[("csrf_token", &csrf), ("name", &hostile.to_uppercase()), ("rule", rule)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("segment with that name exists"));
+    assert_eq!(custom().await, 1);
+    // The API sees the same segment with its size (one domain, two doors).
+    let inst = installed(&app).await;
+    let (st, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    assert_eq!(st, 200);
+    assert_eq!(body["size"], 2, "{body}");
+
+    // Edit: the form shows the rule; a new rule and name change the size.
+    let (st, html) = page(&app, &alex, &format!("/dashboard/segments/{id}/edit")).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("&quot;entries&quot;") || html.contains("&#34;entries&#34;"), "{html}");
+    let stricter = r#"{"field": "votes_received", "op": "gte", "value": 1}"#;
+    let r = post(
+        &app,
+        &alex,
+        &format!("/dashboard/segments/{id}"),
+        &[("csrf_token", &csrf), ("name", "Voted for"), ("rule", stricter)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    assert_eq!(body["size"], 1, "{body}");
+    assert_eq!(body["name"], "Voted for", "{body}");
+    // A bad edit changes nothing.
+    let r = post(
+        &app,
+        &alex,
+        &format!("/dashboard/segments/{id}"),
+        &[("csrf_token", &csrf), ("name", ""), ("rule", stricter)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let (_, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    assert_eq!(body["name"], "Voted for");
+
+    // Sam reaches none of it.
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (_, sam_html) = page(&app, &sam, "/dashboard/segments").await;
+    assert!(!sam_html.contains("Voted for"));
+    let sam_csrf = csrf_of(&sam_html);
+    assert_eq!(
+        page(&app, &sam, &format!("/dashboard/segments/{id}/edit")).await.0,
+        404
+    );
+    for path in [
+        format!("/dashboard/segments/{id}"),
+        format!("/dashboard/segments/{id}/delete"),
+    ] {
+        let r = post(
+            &app,
+            &sam,
+            &path,
+            &[("csrf_token", &sam_csrf), ("name", "Mine"), ("rule", rule)],
+        )
+        .await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    assert_eq!(custom().await, 1);
+
+    // Delete: CSRF first, then gone.
+    let path = format!("/dashboard/segments/{id}/delete");
+    assert_eq!(post(&app, &alex, &path, &[]).await.status(), 403);
+    assert_eq!(custom().await, 1);
+    let r = post(&app, &alex, &path, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(custom().await, 0);
+    let (_, html) = page(&app, &alex, "/dashboard/segments").await;
+    assert!(html.contains("was deleted"), "{html}");
+}

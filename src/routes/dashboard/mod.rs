@@ -25,6 +25,7 @@ pub mod moderation;
 pub mod overview;
 pub mod pages;
 pub mod polls;
+pub mod segments;
 pub mod votes;
 pub mod webhooks;
 pub mod winners;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     exports::configure(cfg);
     contacts::configure(cfg);
     insights::configure(cfg);
+    segments::configure(cfg);
     pages::configure(cfg);
     polls::configure(cfg);
     contests::configure(cfg);
