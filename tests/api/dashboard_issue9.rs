@@ -313,3 +313,97 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
     let (_, html) = page(&app, &alex, "/dashboard/segments").await;
     assert!(html.contains("was deleted"), "{html}");
 }
+
+#[tokio::test]
+async fn every_point_rule_round_trips_through_the_contest_editor() {
+    let app = app().await;
+    let inst = installed(&app).await;
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let (_, html) = page(&app, &alex, "/dashboard/contests/new").await;
+    assert!(html.contains(r#"name="points_bonus_question""#), "{html}");
+    assert!(html.contains("Earns bonus points"));
+    let csrf = csrf_of(&html);
+    let form: Vec<(&str, &str)> = vec![
+        ("csrf_token", &csrf),
+        ("kind", "ugc"),
+        ("title", "Quiz"),
+        ("entry_limit", "once"),
+        ("vote_limit", "daily"),
+        ("time_zone", "UTC"),
+        ("q0_label", "Capital of France?"),
+        ("q0_kind", "text"),
+        ("q0_bonus", "on"),
+        ("q0_bonus_answer", "Paris"),
+        ("q1_label", "Favourite colour"),
+        ("q1_kind", "text"),
+        ("q1_bonus", "on"),
+        ("q2_label", "Shoe size"),
+        ("q2_kind", "text"),
+        ("points_present", "1"),
+        ("points_entry", "12"),
+        ("points_entry_per_contact", "12"),
+        ("points_referral_conversion", "30"),
+        ("points_referral_conversion_per_day", "90"),
+        ("points_vote_received", "2"),
+        ("points_vote_received_per_day", "20"),
+        ("points_daily_visit", "1"),
+        ("points_daily_visit_per_day", "1"),
+        ("points_bonus_question", "5"),
+        ("points_bonus_question_per_day", "20"),
+        ("points_bonus_question_per_contact", "40"),
+        ("points_per_bonus_entry", "25"),
+    ];
+    let r = post(&app, &alex, "/dashboard/contests", &form).await;
+    assert_eq!(r.status(), 303);
+    let id: i64 = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/dashboard/contests/")
+        .parse()
+        .unwrap();
+    let (_, c) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    assert_eq!(
+        c["point_rules"],
+        json!({
+            "entry": {"points": 12, "per_contact": 12},
+            "referral_conversion": {"points": 30, "per_day": 90},
+            "vote_received": {"points": 2, "per_day": 20},
+            "daily_visit": {"points": 1, "per_day": 1},
+            "bonus_question": {
+                "points": 5, "per_day": 20, "per_contact": 40,
+                "questions": {"capital_of_france": "Paris", "favourite_colour": null}
+            }
+        }),
+        "{c}"
+    );
+    assert_eq!(c["points_per_bonus_entry"], 25);
+
+    // The editor shows them back: ticked, with the expected answer.
+    let edit = format!("/dashboard/contests/{id}/edit");
+    let (_, html) = page(&app, &alex, &edit).await;
+    assert!(html.contains(r#"name="points_bonus_question" value="5""#), "{html}");
+    assert!(html.contains(r#"name="points_bonus_question_per_contact" value="40""#));
+    assert!(html.contains(r#"name="q0_bonus" value="on" checked"#));
+    assert!(html.contains(r#"name="q0_bonus_answer" value="Paris""#));
+    assert!(html.contains(r#"name="q1_bonus" value="on" checked"#));
+    assert!(!html.contains(r#"name="q2_bonus" value="on" checked"#));
+
+    // Saving the form again as shown keeps every rule (nothing is lost on edit).
+    let q_ids: Vec<(&str, &str)> = vec![("q0_id", "capital_of_france"), ("q1_id", "favourite_colour"), ("q2_id", "shoe_size")];
+    let mut again = form.clone();
+    again.extend(q_ids.iter().copied());
+    let r = post(&app, &alex, &format!("/dashboard/contests/{id}"), &again).await;
+    assert_eq!(r.status(), 303);
+    let (_, c2) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    assert_eq!(c2["point_rules"], c["point_rules"]);
+
+    // Bonus points without any question ticked: refused, nothing changes.
+    let mut bad = again.clone();
+    bad.retain(|(k, _)| !k.ends_with("_bonus"));
+    let r = post(&app, &alex, &format!("/dashboard/contests/{id}"), &bad).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("must name at least one question"), "{body}");
+    let (_, c3) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    assert_eq!(c3["point_rules"], c["point_rules"]);
+}
