@@ -153,6 +153,31 @@ pub fn list_for_admin(
     with_votes(conn, rows)
 }
 
+/// The next `limit` entries of a contest of the admin's with ids above `after`
+/// (keyset pagination, so an export of any size reads bounded chunks).
+pub fn chunk_for_admin(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    contest_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<EntryView>> {
+    let rows = entries::table
+        .inner_join(contacts::table)
+        .filter(entries::contest_id.eq(contest_id))
+        .filter(entries::id.gt(after))
+        .filter(diesel::dsl::exists(
+            page_admins::table
+                .filter(page_admins::page_id.eq(entries::page_id))
+                .filter(page_admins::admin_id.eq(admin_id)),
+        ))
+        .select((Entry::as_select(), contacts::display_name))
+        .order(entries::id)
+        .limit(limit)
+        .load(conn)?;
+    with_votes(conn, rows)
+}
+
 /// Entries of one of the admin's pages in a given state, oldest first (the
 /// dashboard's moderation queue spans every contest of the page).
 pub fn list_for_page(

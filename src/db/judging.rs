@@ -106,3 +106,22 @@ pub fn scores_of_entry(conn: &mut PgConnection, entry_id: i64) -> QueryResult<Ve
         ))
         .load(conn)
 }
+
+/// The average judges' score of each of these entries that has scores
+/// (every criterion and judge counted alike).
+pub fn averages_of(conn: &mut PgConnection, entry_ids: &[i64]) -> QueryResult<Vec<(i64, f64)>> {
+    let rows: Vec<(i64, Option<i64>, i64)> = judge_scores::table
+        .filter(judge_scores::entry_id.eq_any(entry_ids))
+        .group_by(judge_scores::entry_id)
+        .select((
+            judge_scores::entry_id,
+            diesel::dsl::sum(judge_scores::score),
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(id, sum, n)| (id, sum.unwrap_or(0) as f64 / n as f64))
+        .collect())
+}

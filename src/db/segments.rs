@@ -121,6 +121,23 @@ pub fn create_custom(
         .get_result(conn)
 }
 
+/// New name and rule of a custom segment (personas are left alone).
+pub fn update_custom(
+    conn: &mut PgConnection,
+    id: i64,
+    name: &str,
+    rule: &serde_json::Value,
+) -> QueryResult<Segment> {
+    diesel::update(segments::table.find(id).filter(segments::kind.eq("custom")))
+        .set((
+            segments::name.eq(name),
+            segments::rule.eq(rule),
+            segments::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Segment::as_returning())
+        .get_result(conn)
+}
+
 pub fn find_for_admin(conn: &mut PgConnection, admin_id: i64, id: i64) -> QueryResult<Segment> {
     use super::schema::page_admins;
     segments::table

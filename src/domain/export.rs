@@ -106,6 +106,21 @@ fn fields(r: &ContactRow) -> Vec<String> {
     ]
 }
 
+/// A text cell made safe for spreadsheets: a cell starting with `=`, `+`, `-`,
+/// `@`, tab or carriage return would be read as a formula by Excel, LibreOffice
+/// and Google Sheets (CSV injection), so it gets a leading single quote, which
+/// they show as text. Only for text columns: numbers keep their sign.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Columns of [`CSV_HEADER`] holding text that fans or Facebook supplied.
+const CONTACT_TEXT_COLUMNS: &[usize] = &[1, 2, 3, 4, 5, 8, 26];
+
 /// The CSV header line.
 pub fn csv_header() -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -120,7 +135,11 @@ pub fn encode(format: Format, rows: &[ContactRow]) -> Vec<u8> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 160));
             for r in rows {
-                w.write_record(fields(r))
+                let mut cells = fields(r);
+                for i in CONTACT_TEXT_COLUMNS {
+                    cells[*i] = csv_safe(&cells[*i]).into_owned();
+                }
+                w.write_record(cells)
                     .expect("writing to memory cannot fail");
             }
             w.into_inner().unwrap_or_default()
@@ -138,6 +157,21 @@ pub fn encode(format: Format, rows: &[ContactRow]) -> Vec<u8> {
                 out.push(b'\n');
             }
             out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_quoted_and_plain_text_is_kept() {
+        for hostile in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_safe(hostile), format!("'{hostile}"));
+        }
+        for plain in ["Eve", "", "1-2", " =not first", "'quoted"] {
+            assert_eq!(csv_safe(plain), plain);
         }
     }
 }

@@ -9,6 +9,7 @@
 /// Sidebar sections of the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    Overview,
     Contests,
     Moderation,
     Votes,
@@ -30,6 +31,11 @@ pub struct NavLink {
 /// The sidebar, in order: only sections whose pages exist. To add one, mount its
 /// routes under `/dashboard/...` and append a link here.
 pub const NAV: &[NavLink] = &[
+    NavLink {
+        section: Section::Overview,
+        label: "Overview",
+        href: "/dashboard",
+    },
     NavLink {
         section: Section::Contests,
         label: "Contests",

@@ -109,7 +109,7 @@ pub(crate) async fn contest_with_activity(
 }
 
 #[tokio::test]
-async fn signing_in_leads_from_the_root_to_the_contests_of_the_current_page() {
+async fn signing_in_leads_from_the_root_to_the_overview_and_the_contests() {
     let app = spawn_app().await;
     let anon = browser();
     let r = anon.get(app.url("/")).send().await.unwrap();
@@ -137,9 +137,10 @@ async fn signing_in_leads_from_the_root_to_the_contests_of_the_current_page() {
     }
 
     let alex = admin_browser(&app, ADMIN_ALEX).await;
-    let r = alex.get(app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/dashboard/contests");
+    // Signed in, /dashboard is the overview (tests in dashboard_issue9.rs).
+    let (st, html) = page(&app, &alex, "/dashboard").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("<h1>Overview</h1>"), "{html}");
     let (st, html) = page(&app, &alex, "/dashboard/contests").await;
     assert_eq!(st, 200);
     assert!(html.contains("Alex Rivera"));

@@ -8,6 +8,7 @@ mod contests;
 mod crm;
 mod crm_metrics;
 mod dashboard;
+mod dashboard_issue9;
 mod dashboard_wave2;
 mod draws;
 mod engage;

@@ -4,13 +4,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::admin::AdminAuth;
 use crate::db::segments::SegmentView;
 use crate::db::{pages, segments};
-use crate::domain::segment_rules::Rule;
+use crate::domain::segment_admin::{self, SegmentInput};
 use crate::error::AppError;
 use crate::routes::api::docs::List;
 use crate::routes::api::input::ApiJson;
@@ -110,25 +109,12 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     crate::routes::csrf::require_for_cookie_session(&req, &state, &auth).await?;
     let b = body.into_inner();
-    let name = crate::routes::api::input::text("name", &b.name, 1, 100)?;
-    let rule = Rule::parse(&b.rule).map_err(|e| {
-        AppError::invalid("invalid_rule", e.to_string()).with_details(json!({"path": e.path}))
-    })?;
-    let key = format!("custom-{}", crate::domain::contest::slugify(&name));
+    let input = SegmentInput::parse(&b.name, &b.rule)?;
     let (admin, page) = (auth.admin_id, b.page_id);
     let settings = state.settings.segments.clone();
-    let rule_json = rule.to_json();
     let view = state
         .db
-        .transaction(move |c| {
-            pages::find_for_admin(c, admin, page)?;
-            let seg = segments::create_custom(c, page, &key, &name, &rule_json)?;
-            segments::recompute(c, page, &settings)?;
-            segments::sizes(c, page)?
-                .into_iter()
-                .find(|v| v.segment.id == seg.id)
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("new segment not listed")))
-        })
+        .transaction(move |c| segment_admin::create(c, admin, page, &input, &settings))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -198,16 +184,7 @@ pub async fn remove(
     let (admin, id) = (auth.admin_id, path.into_inner());
     let deleted = state
         .db
-        .transaction(move |c| {
-            let seg = segments::find_for_admin(c, admin, id)?;
-            if seg.kind == "persona" {
-                return Err(AppError::conflict(
-                    "persona",
-                    "the three personas cannot be deleted",
-                ));
-            }
-            Ok(segments::delete(c, id)?)
-        })
+        .transaction(move |c| segment_admin::delete(c, admin, id))
         .await?;
     Ok(HttpResponse::Ok().json(Deleted { deleted }))
 }

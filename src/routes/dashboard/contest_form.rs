@@ -55,6 +55,10 @@ pub struct QuestionRow {
     pub choices: String,
     pub required: bool,
     pub max_length: String,
+    /// Answering it earns the bonus-question points.
+    pub bonus: bool,
+    /// Only this answer earns them (blank: any answer).
+    pub bonus_answer: String,
 }
 
 /// Everything the editor shows, as the admin typed it (or from the contest).
@@ -81,8 +85,6 @@ pub struct Values {
     /// Point rules per reason; `None` when the form had no points section.
     pub points: Option<Vec<PointRow>>,
     pub bonus_entry_points: String,
-    /// The bonus-question rule is kept as it is (edited through the API).
-    pub bonus_question: Option<serde_json::Value>,
 }
 
 /// One configurable point reason in the editor: blank points mean it earns
@@ -113,6 +115,11 @@ const POINT_REASONS: &[(&str, &str, &str)] = &[
         "daily_visit",
         "Daily visit",
         "For coming back to the contest page, once a day.",
+    ),
+    (
+        "bonus_question",
+        "Bonus questions",
+        "For each question of the entry form ticked “Earns bonus points” that the fan answers.",
     ),
 ];
 
@@ -206,12 +213,12 @@ impl Values {
                     .unwrap_or_default(),
             )),
             bonus_entry_points: String::new(),
-            bonus_question: None,
         }
     }
 
     fn from_contest(c: &Contest) -> Values {
         let schema: FormSchema = serde_json::from_value(c.form_schema.clone()).unwrap_or_default();
+        let bonus = &c.point_rules["bonus_question"]["questions"];
         let questions = schema
             .questions
             .iter()
@@ -225,6 +232,8 @@ impl Values {
                 choices: q.choices.join("\n"),
                 required: q.visibility.is_required(),
                 max_length: q.max_length.map(|m| m.to_string()).unwrap_or_default(),
+                bonus: bonus.get(&q.id).is_some(),
+                bonus_answer: bonus[&q.id].as_str().unwrap_or("").to_string(),
             })
             .collect();
         Values {
@@ -260,7 +269,6 @@ impl Values {
                 .points_per_bonus_entry
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
-            bonus_question: c.point_rules.get("bonus_question").cloned(),
         }
     }
 
@@ -297,6 +305,8 @@ impl Values {
                 choices: s(&p("choices")),
                 required: f.checked(&p("required")),
                 max_length: s(&p("max_length")).trim().to_string(),
+                bonus: f.checked(&p("bonus")),
+                bonus_answer: s(&p("bonus_answer")).trim().to_string(),
             });
         }
         // Rows left blank are dropped, then blanks are offered again.
@@ -340,7 +350,6 @@ impl Values {
                     .collect()
             }),
             bonus_entry_points: s("points_per_bonus_entry").trim().to_string(),
-            bonus_question: None,
         }
     }
 
@@ -379,12 +388,30 @@ impl Values {
             )? {
                 rule["per_contact"] = c.into();
             }
+            if r.key == "bonus_question" {
+                rule["questions"] = self.bonus_questions()?;
+            }
             rules.insert(r.key.to_string(), rule);
         }
-        if let Some(b) = &self.bonus_question {
-            rules.insert("bonus_question".into(), b.clone());
-        }
         Ok(Some(serde_json::Value::Object(rules)))
+    }
+
+    /// The questions ticked "Earns bonus points", by the ids `schema` gives
+    /// them: `{id: expected answer or null}` as `domain::points` reads it.
+    fn bonus_questions(&self) -> Result<serde_json::Value, AppError> {
+        let schema = self.schema()?;
+        let rows = self
+            .questions
+            .iter()
+            .filter(|q| !q.label.trim().is_empty() || !q.id.is_empty());
+        let mut out = serde_json::Map::new();
+        for (row, q) in rows.zip(&schema.questions) {
+            if row.bonus {
+                let answer = (!row.bonus_answer.is_empty()).then(|| row.bonus_answer.clone());
+                out.insert(q.id.clone(), answer.into());
+            }
+        }
+        Ok(serde_json::Value::Object(out))
     }
 
     /// The editor's values as API input. Everything is sent, so clearing a field
@@ -708,9 +735,7 @@ async fn update(
         .db
         .run(move |c| Ok(contests::find_for_admin(c, admin, id)?))
         .await?;
-    let mut v = Values::from_form(&form, Some(&current.kind));
-    // The bonus-question rule is not in the form: keep the contest's.
-    v.bonus_question = current.point_rules.get("bonus_question").cloned();
+    let v = Values::from_form(&form, Some(&current.kind));
     let input = match v.to_input(None, current.status() == Status::Draft) {
         Ok(i) => i,
         Err(e) => return refused(&ctx, Some(&current), v, e),

@@ -1,8 +1,9 @@
 //! `GET /` (to the dashboard), `GET /dashboard` (the sign-in page, or the
-//! contests of the current page when signed in) and `POST /dashboard/sign-out`.
+//! overview of the admin's pages when signed in, see `overview.rs`) and
+//! `POST /dashboard/sign-out`.
 
 use actix_web::http::header::{CONTENT_TYPE, LOCATION};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{flash, see_other, Ctx, DashResult, FormData};
@@ -33,11 +34,15 @@ struct SignIn {
     sandbox: bool,
 }
 
-async fn dashboard(req: HttpRequest, state: web::Data<AppState>, admin: MaybeAdmin) -> DashResult {
+async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: MaybeAdmin,
+    payload: web::Payload,
+) -> DashResult {
     if admin.0.is_some() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/dashboard/contests"))
-            .finish());
+        let ctx = Ctx::from_request(&req, &mut payload.into_inner()).await?;
+        return super::overview::show(state, ctx).await;
     }
     let mut layout = DashboardLayout::new("Sign in");
     let (flashes, had_cookie) = flash::take(&req, &state);

@@ -270,6 +270,7 @@ async fn trends(state: web::Data<AppState>, ctx: Ctx, q: web::Query<TrendsQuery>
 }
 
 struct SegmentRow {
+    id: i64,
     key: String,
     name: String,
     description: String,
@@ -357,6 +358,7 @@ async fn segments_page(state: web::Data<AppState>, ctx: Ctx) -> DashResult {
             .into_iter()
             .map(|s| SegmentRow {
                 movement_text: movement_text(s.movement_7d),
+                id: s.segment.id,
                 key: s.segment.key,
                 name: s.segment.name,
                 description: s.segment.description,

@@ -126,6 +126,9 @@ async fn list(ctx: Ctx) -> DashResult {
     })
 }
 
+/// Pages besides the sections that the overview's links switch to.
+const SWITCH_TARGETS: &[&str] = &["/dashboard/contests/new"];
+
 #[derive(Deserialize)]
 struct SwitchQuery {
     page: Option<String>,
@@ -147,8 +150,13 @@ async fn switch_page(
     let next = q
         .next
         .as_deref()
-        .and_then(|n| NAV.iter().find(|l| l.href == n))
-        .map_or("/dashboard/contests", |l| l.href);
+        .and_then(|n| {
+            NAV.iter()
+                .map(|l| l.href)
+                .chain(SWITCH_TARGETS.iter().copied())
+                .find(|h| *h == n)
+        })
+        .unwrap_or("/dashboard/contests");
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, next))
         .cookie(admin_cookie(
