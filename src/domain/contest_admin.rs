@@ -228,6 +228,9 @@ pub fn create(
         return Err(AppError::invalid("missing_field", "kind is required")
             .with_details(json!({"field": "kind"})));
     }
+    // The page first, as an edit finds its contest first: a page that is not the
+    // admin's is a 404 whatever the rest of the body says.
+    pages::find_for_admin(conn, admin, page_id)?;
     let mut fields = validate(input, None)?;
     if fields.form_schema.is_none() {
         fields.form_schema = Some(serde_json::to_value(
@@ -240,7 +243,6 @@ pub fn create(
         )?);
     }
     let slug = rules::slugify(&title);
-    pages::find_for_admin(conn, admin, page_id)?;
     let contest = contests::create(conn, page_id, &slug, &fields)?;
     audit::record(
         conn,

@@ -11,6 +11,7 @@ mod dashboard;
 mod dashboard_wave2;
 mod draws;
 mod engage;
+mod escaping;
 mod fan;
 mod fan_rules;
 mod foundation;

@@ -77,8 +77,8 @@ pub struct NewSegment {
     )]
     name: String,
     /// A rule tree (see `domain::segment_rules`): `{"all": [...]}`, `{"any": [...]}`,
-    /// `{"not": rule}` or `{"metric": "...", "op": ">=", "value": 3}`. Errors name the path.
-    #[schema(value_type = Object)]
+    /// `{"not": rule}` or `{"field": "shares", "op": "gte", "value": 3}`. Errors name the path.
+    #[schema(value_type = crate::routes::api::segment_rule_schema::SegmentRule)]
     rule: serde_json::Value,
 }
 
