@@ -150,7 +150,10 @@ pub fn validate(
         .unwrap_or_else(|| current.and_then(|c| c.closes_at));
     if let (Some(o), Some(c)) = (opens, closes) {
         if o >= c {
-            return Err(AppError::invalid(
+            // A rule between two fields (or a field and the stored schedule), which
+            // no JSON Schema can state: a conflict like `kind_locked`, so that every
+            // 422 is for something the documented schema also forbids.
+            return Err(AppError::conflict(
                 "invalid_schedule",
                 "opens_at must be before closes_at",
             ));

@@ -3,9 +3,9 @@
 //! `domain::contest_admin::ContestInput`; the schemas here say what that code
 //! really accepts (required fields, enums, lengths, ranges), so a client, and the
 //! conformance fuzzer (`scripts/schemathesis.sh`), can tell a valid body from an
-//! invalid one without trying it. Rules JSON Schema cannot state (question ids
-//! unique in a form, `opens_at` before `closes_at`, bonus questions naming form
-//! questions) are in the descriptions and answered 422 with a code.
+//! invalid one without trying it. Rules JSON Schema cannot state are in the
+//! descriptions: `opens_at` before `closes_at` (409 invalid_schedule), question
+//! ids unique in a form and bonus questions naming form questions (422).
 //!
 //! The schemas are written as JSON because they are mostly constraint lists; the
 //! shared fields are built once and the two bodies differ only as the handlers do:
@@ -139,7 +139,7 @@ fn body_json(create: bool) -> Value {
             "opens_at",
             json!({"type": "string", "format": "date-time",
             "description": "RFC 3339 (a local `YYYY-MM-DDTHH:MM[:SS]` in the contest's time zone is also read). \
-                            Must be before `closes_at` (422 invalid_schedule)."}),
+                            Must be before `closes_at` (409 invalid_schedule)."}),
         ),
         (
             "closes_at",

@@ -96,7 +96,7 @@ pub struct NewSegment {
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
-        (status = 409, description = "A segment of that name exists", body = ErrorResponse),
+        (status = 409, description = "A segment of that name exists, or the page has its maximum of custom segments (segment_limit)", body = ErrorResponse),
         (status = 422, description = "Invalid name or rule (`details.path` says where)", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
@@ -122,8 +122,18 @@ pub async fn create(
         .db
         .transaction(move |c| {
             pages::find_for_admin(c, admin, page)?;
+            if segments::custom_count(c, page)? >= segments::MAX_CUSTOM_PER_PAGE {
+                return Err(AppError::conflict(
+                    "segment_limit",
+                    format!(
+                        "a page has at most {} custom segments; delete one first",
+                        segments::MAX_CUSTOM_PER_PAGE
+                    ),
+                ));
+            }
+            segments::ensure_personas(c, page, &settings)?;
             let seg = segments::create_custom(c, page, &key, &name, &rule_json)?;
-            segments::recompute(c, page, &settings)?;
+            segments::populate(c, &seg)?;
             segments::sizes(c, page)?
                 .into_iter()
                 .find(|v| v.segment.id == seg.id)
