@@ -216,6 +216,26 @@ fn evaluate(conn: &mut PgConnection, seg: &Segment, only: Option<&[i64]>) -> Que
     Ok(())
 }
 
+/// Most custom segments one page may have: each is evaluated on every contact
+/// change (`refresh_dirty`), so their number bounds the work of every event batch.
+pub const MAX_CUSTOM_PER_PAGE: i64 = 100;
+
+pub fn custom_count(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
+    segments::table
+        .filter(segments::page_id.eq(page_id))
+        .filter(segments::kind.eq("custom"))
+        .count()
+        .get_result(conn)
+}
+
+/// Fills a new segment's memberships and records today's sizes. The page's other
+/// segments are not re-evaluated: nothing about their members changed.
+pub fn populate(conn: &mut PgConnection, seg: &Segment) -> QueryResult<()> {
+    evaluate(conn, seg, None)?;
+    record_sizes(conn, seg.page_id)?;
+    Ok(())
+}
+
 /// Full recompute of every segment of a page. Returns (key, size).
 pub fn recompute(
     conn: &mut PgConnection,

@@ -150,7 +150,10 @@ pub fn validate(
         .unwrap_or_else(|| current.and_then(|c| c.closes_at));
     if let (Some(o), Some(c)) = (opens, closes) {
         if o >= c {
-            return Err(AppError::invalid(
+            // A rule between two fields (or a field and the stored schedule), which
+            // no JSON Schema can state: a conflict like `kind_locked`, so that every
+            // 422 is for something the documented schema also forbids.
+            return Err(AppError::conflict(
                 "invalid_schedule",
                 "opens_at must be before closes_at",
             ));
@@ -228,6 +231,9 @@ pub fn create(
         return Err(AppError::invalid("missing_field", "kind is required")
             .with_details(json!({"field": "kind"})));
     }
+    // The page first, as an edit finds its contest first: a page that is not the
+    // admin's is a 404 whatever the rest of the body says.
+    pages::find_for_admin(conn, admin, page_id)?;
     let mut fields = validate(input, None)?;
     if fields.form_schema.is_none() {
         fields.form_schema = Some(serde_json::to_value(
@@ -240,7 +246,6 @@ pub fn create(
         )?);
     }
     let slug = rules::slugify(&title);
-    pages::find_for_admin(conn, admin, page_id)?;
     let contest = contests::create(conn, page_id, &slug, &fields)?;
     audit::record(
         conn,

@@ -66,6 +66,11 @@ fn view_after_recompute(
     settings: &SegmentSettings,
 ) -> Result<SegmentView, AppError> {
     segments::recompute(conn, seg.page_id, settings)?;
+    listed(conn, seg)
+}
+
+/// The segment as the sizes list shows it.
+fn listed(conn: &mut PgConnection, seg: &Segment) -> Result<SegmentView, AppError> {
     segments::sizes(conn, seg.page_id)?
         .into_iter()
         .find(|v| v.segment.id == seg.id)
@@ -81,10 +86,22 @@ pub fn create(
     settings: &SegmentSettings,
 ) -> Result<SegmentView, AppError> {
     crate::db::pages::find_for_admin(conn, admin_id, page_id)?;
+    if segments::custom_count(conn, page_id)? >= segments::MAX_CUSTOM_PER_PAGE {
+        return Err(AppError::conflict(
+            "segment_limit",
+            format!(
+                "a page has at most {} custom segments; delete one first",
+                segments::MAX_CUSTOM_PER_PAGE
+            ),
+        ));
+    }
     name_taken(conn, page_id, &input.name, None)?;
     let key = input.new_key();
+    segments::ensure_personas(conn, page_id, settings)?;
     let seg = segments::create_custom(conn, page_id, &key, &input.name, &input.rule)?;
-    view_after_recompute(conn, &seg, settings)
+    // Only the new segment is evaluated: nothing about the others' members changed.
+    segments::populate(conn, &seg)?;
+    listed(conn, &seg)
 }
 
 /// A custom segment of the admin's, loaded for a change (personas refused).

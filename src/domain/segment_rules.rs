@@ -30,7 +30,7 @@
 //! | Type | Fields | Operators and value |
 //! |---|---|---|
 //! | text | `postal_code`, `country`, `locale`, `email_domain`, `first_source`, `segment` | `eq`, `neq`, `starts_with`, `contains`: a string; `in`: a list of strings; `exists` |
-//! | numeric | `sentiment`, `advocacy`, `reach`, `points`, `entries`, `votes_cast`, `votes_received`, `referral_clicks`, `referral_conversions`, `shares`, `comments`, `reactions`, `mentions`, `page_views`, `age_min`, `age_max` | `eq`, `neq`, `gt`, `gte`, `lt`, `lte`: a number; `between`: `[low, high]`, both inclusive; `exists` |
+//! | numeric | `sentiment`, `advocacy`, `reach`, `points`, `entries`, `votes_cast`, `votes_received`, `referral_clicks`, `referral_conversions`, `shares`, `comments`, `reactions`, `mentions`, `page_views`, `age_min`, `age_max` | `eq`, `neq`, `gt`, `gte`, `lt`, `lte`: a number; `between`: `[low, high]`, both inclusive (the two bounds may come in either order); `exists` |
 //! | boolean | `marketing_opt_in`, `has_email` | `eq`: `true` or `false`; `exists` |
 //!
 //! `exists` takes `"value": true` (the contact has a value for the field; the
@@ -46,7 +46,7 @@
 //! not wildcards).
 //!
 //! **Limits.** At most 8 levels of nesting, 100 rules (groups and
-//! conditions) in all, 200 bytes per text value, 200 values in an `in` list.
+//! conditions) in all, 200 characters per text value, 200 values in an `in` list.
 //! Text values cannot contain the NUL character.
 //!
 //! **Errors** name the JSON path of the offending node, e.g.
@@ -78,7 +78,8 @@ use serde_json::{Map, Value};
 pub const MAX_DEPTH: usize = 8;
 /// Most rule nodes (groups and conditions) in one tree.
 pub const MAX_NODES: usize = 100;
-/// Longest text value, in bytes of UTF-8.
+/// Longest text value, in characters (what JSON Schema's `maxLength` counts, so
+/// the documented API schema can state it exactly).
 pub const MAX_TEXT_LEN: usize = 200;
 /// Most values in an `in` list.
 pub const MAX_IN_LIST: usize = 200;
@@ -328,7 +329,7 @@ pub enum RuleErrorKind {
         field: &'static str,
         ty: FieldType,
     },
-    #[error("text is longer than {max} bytes")]
+    #[error("text is longer than {max} characters")]
     TextTooLong { max: usize },
     #[error("text contains a NUL character")]
     NulInText,
@@ -338,8 +339,6 @@ pub enum RuleErrorKind {
     ListTooLong { max: usize },
     #[error("\"between\" takes [low, high]: a list of two numbers")]
     BetweenShape,
-    #[error("the low bound {low} is greater than the high bound {high}")]
-    BetweenOrder { low: f64, high: f64 },
     #[error("rules nest deeper than {max} levels")]
     TooDeep { max: usize },
     #[error("more than {max} rules in one tree")]
@@ -614,7 +613,7 @@ fn as_text(v: &Value, path: &str) -> Result<String, RuleError> {
             },
         ));
     };
-    if s.len() > MAX_TEXT_LEN {
+    if s.chars().count() > MAX_TEXT_LEN {
         return Err(err(path, RuleErrorKind::TextTooLong { max: MAX_TEXT_LEN }));
     }
     if s.contains('\0') {
@@ -653,10 +652,9 @@ fn bounds(v: &Value, path: &str) -> Result<(f64, f64), RuleError> {
     };
     let low = as_number(&pair[0], &format!("{path}[0]"))?;
     let high = as_number(&pair[1], &format!("{path}[1]"))?;
-    if low > high {
-        return Err(err(path, RuleErrorKind::BetweenOrder { low, high }));
-    }
-    Ok((low, high))
+    // `[24, 18]` names the same range as `[18, 24]`: it is read as that, not
+    // refused, so every pair of numbers is a rule (as the API schema says).
+    Ok((low.min(high), low.max(high)))
 }
 
 // ---------------------------------------------------------------------------
@@ -1344,7 +1342,8 @@ mod tests {
                 "$.any[0][\"a b\"]: unknown key \"a b\"; a condition has \"field\", \"op\" and \"value\", a group is \"all\", \"any\" or \"not\"".into(),
             ),
             (json!({}), "$: missing \"field\"".into()),
-            (json!({"field":"country","op":"eq","value":"x".repeat(201)}), "$.value: text is longer than 200 bytes".into()),
+            (json!({"field":"country","op":"eq","value":"x".repeat(201)}), "$.value: text is longer than 200 characters".into()),
+            (json!({"field":"country","op":"eq","value":"é".repeat(201)}), "$.value: text is longer than 200 characters".into()),
             (json!({"field":"country","op":"eq","value":"U\u{0}S"}), "$.value: text contains a NUL character".into()),
             (json!({"field":"country","op":"in","value":[]}), "$.value: the \"in\" list is empty".into()),
             (json!({"field":"country","op":"in","value":"US"}), "$.value: expected a list of strings, found a string".into()),
@@ -1353,7 +1352,6 @@ mod tests {
             (json!({"field":"reach","op":"between","value":[1]}), "$.value: \"between\" takes [low, high]: a list of two numbers".into()),
             (json!({"field":"reach","op":"between","value":5}), "$.value: \"between\" takes [low, high]: a list of two numbers".into()),
             (json!({"field":"reach","op":"between","value":[1, "2"]}), "$.value[1]: expected a number, found a string".into()),
-            (json!({"field":"reach","op":"between","value":[3, 2]}), "$.value: the low bound 3 is greater than the high bound 2".into()),
         ];
         for (json, message) in cases {
             assert_eq!(error(json.clone()), message, "{json}");
@@ -1416,5 +1414,20 @@ mod tests {
         let e = Rule::parse(&spread).unwrap_err();
         assert_eq!(e.kind, RuleErrorKind::TooManyNodes { max: MAX_NODES });
         assert_eq!(e.path, "$.any[3].all");
+    }
+
+    /// What the API schema (`routes/api/segment_rule_schema.rs`) promises: any two
+    /// numbers make a `between`, and text is bounded in characters, not bytes.
+    #[test]
+    fn between_takes_its_bounds_in_either_order_and_text_is_counted_in_characters() {
+        let reversed = parse(json!({"field":"age_min","op":"between","value":[24, 18]}));
+        assert_eq!(
+            reversed,
+            parse(json!({"field":"age_min","op":"between","value":[18, 24]}))
+        );
+        assert_eq!(reversed.to_json()["value"], json!([18.0, 24.0]));
+        let long = "é".repeat(MAX_TEXT_LEN);
+        let rule = parse(json!({"field":"country","op":"eq","value": long}));
+        assert_eq!(rule.to_json()["value"], json!(long));
     }
 }

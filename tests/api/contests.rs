@@ -35,7 +35,7 @@ async fn contests_are_validated_with_clear_errors() {
         ),
         (
             json!({"page_id": inst.page_id, "kind": "ugc", "title": "x", "opens_at": "2030-01-02T00:00", "closes_at": "2030-01-01T00:00"}),
-            422,
+            409,
             "invalid_schedule",
         ),
         (

@@ -12,6 +12,7 @@ mod dashboard_issue9;
 mod dashboard_wave2;
 mod draws;
 mod engage;
+mod escaping;
 mod fan;
 mod fan_rules;
 mod foundation;

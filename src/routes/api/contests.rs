@@ -12,6 +12,7 @@ use crate::db::contests::{self, Contest};
 use crate::domain::contest::{Kind, Status};
 use crate::domain::contest_admin::ContestInput;
 use crate::error::AppError;
+use crate::routes::api::contest_bodies::{ContestChanges, NewContest};
 use crate::routes::api::docs::List;
 use crate::routes::api::input::ApiJson;
 use crate::routes::api::table::Routes;
@@ -87,7 +88,7 @@ pub fn view(c: &Contest, now: DateTime<Utc>) -> ContestView {
     path = "/api/v1/contests",
     operation_id = "contests_create",
     tag = "contests",
-    request_body = ContestInput,
+    request_body = NewContest,
     responses(
         (status = 201, description = "Created, as a draft", body = ContestView),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -96,6 +97,7 @@ pub fn view(c: &Contest, now: DateTime<Utc>) -> ContestView {
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
+        (status = 409, description = "`opens_at` is not before `closes_at` (invalid_schedule)", body = ErrorResponse),
         (status = 422, description = "A field breaks a rule (the code says which)", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
@@ -150,7 +152,7 @@ pub async fn show(
     operation_id = "contests_update",
     tag = "contests",
     params(("id" = i64, Path, description = "The contest id")),
-    request_body = ContestInput,
+    request_body = ContestChanges,
     responses(
         (status = 200, description = "Updated; absent fields are left alone, null clears a nullable one", body = ContestView),
         (status = 400, description = "Malformed JSON body, or a field of the wrong type (integers are JSON integers: `1`, not `1.0`)", body = ErrorResponse),
@@ -159,7 +161,7 @@ pub async fn show(
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
-        (status = 409, description = "The change is not allowed in the contest's current status", body = ErrorResponse),
+        (status = 409, description = "The change is not allowed in the contest's current status, or the schedule would open at or after it closes (invalid_schedule)", body = ErrorResponse),
         (status = 422, description = "A field breaks a rule (the code says which)", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),

@@ -119,6 +119,20 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(entry))
 }
 
+/// 1..=500 entry ids. Ids are positive (bigserial) and documented up to 2^53 - 1,
+/// the largest integer every JSON client holds exactly: a bigger number may reach
+/// the server rounded, as a float with a fraction, and is then not an id at all.
+fn entry_ids_schema() -> utoipa::openapi::schema::Schema {
+    serde_json::from_value(serde_json::json!({
+        "type": "array",
+        "description": "1..=500 entries of this contest.",
+        "minItems": 1,
+        "maxItems": 500,
+        "items": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 9_007_199_254_740_991_i64},
+    }))
+    .expect("the entry ids schema is valid OpenAPI")
+}
+
 /// Bulk moderation: the same, with the entries to change.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -139,8 +153,7 @@ pub struct BulkKeepOrApprove {
         max_length = 500
     )]
     reason: Option<String>,
-    /// 1..=500 entries of this contest.
-    #[schema(min_items = 1, max_items = 500)]
+    #[schema(schema_with = entry_ids_schema)]
     entry_ids: Vec<i64>,
 }
 
@@ -155,8 +168,7 @@ pub struct BulkRefuse {
         max_length = 500
     )]
     reason: String,
-    /// 1..=500 entries of this contest.
-    #[schema(min_items = 1, max_items = 500)]
+    #[schema(schema_with = entry_ids_schema)]
     entry_ids: Vec<i64>,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod contest_bodies;
 pub mod contests;
 pub mod docs;
 pub mod draws;
@@ -15,6 +16,7 @@ pub mod pages;
 pub mod points;
 pub mod polls;
 pub mod referrals;
+pub mod segment_rule_schema;
 pub mod segments;
 pub mod table;
 pub mod trends;

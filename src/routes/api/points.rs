@@ -207,6 +207,7 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Adjustment {
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     contact_id: i64,
     /// Positive or negative.
     points: i32,

@@ -226,6 +226,7 @@ pub async fn close(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptInput {
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     suggestion_id: i64,
 }
 

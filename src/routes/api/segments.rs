@@ -76,8 +76,8 @@ pub struct NewSegment {
     )]
     name: String,
     /// A rule tree (see `domain::segment_rules`): `{"all": [...]}`, `{"any": [...]}`,
-    /// `{"not": rule}` or `{"metric": "...", "op": ">=", "value": 3}`. Errors name the path.
-    #[schema(value_type = Object)]
+    /// `{"not": rule}` or `{"field": "shares", "op": "gte", "value": 3}`. Errors name the path.
+    #[schema(value_type = crate::routes::api::segment_rule_schema::SegmentRule)]
     rule: serde_json::Value,
 }
 
@@ -95,7 +95,7 @@ pub struct NewSegment {
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such page among the admin's pages", body = ErrorResponse),
-        (status = 409, description = "A segment of that name exists", body = ErrorResponse),
+        (status = 409, description = "A segment of that name exists, or the page has its maximum of custom segments (segment_limit)", body = ErrorResponse),
         (status = 422, description = "Invalid name or rule (`details.path` says where)", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
