@@ -109,6 +109,17 @@ async fn a_hostile_custom_segment_name_renders_as_text_on_the_segments_page() {
     .await;
     assert_eq!(st, 201, "{body}");
     let alex = admin_browser(&app, ADMIN_ALEX).await;
+    // Alex manages two pages: look at the one the segment is on.
+    let (st, html) = page(
+        &app,
+        &alex,
+        &format!(
+            "/dashboard/switch-page?page={}&next=/dashboard/segments",
+            inst.page_id
+        ),
+    )
+    .await;
+    assert_eq!(st, 303, "{html}");
     let (st, html) = page(&app, &alex, "/dashboard/segments").await;
     assert_eq!(st, 200);
     assert_rendered_as_text("segments page", &html);
