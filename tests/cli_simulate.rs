@@ -15,6 +15,12 @@ fn server_url() -> url::Url {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let mut u = url::Url::parse(&raw).unwrap();
     u.set_path("/postgres");
+    // Local test servers need no TLS, and without it libpq never touches OpenSSL:
+    // a pool thread still connecting while the test binary exits could otherwise
+    // crash in OpenSSL's exit-time cleanup (diesel-rs/diesel#3441).
+    if !u.query_pairs().any(|(k, _)| k == "sslmode") {
+        u.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     u
 }
 

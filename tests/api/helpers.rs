@@ -18,6 +18,12 @@ pub fn server_url() -> url::Url {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let mut url = url::Url::parse(&raw).expect("DATABASE_URL is a URL");
     url.set_path("/postgres");
+    // Local test servers need no TLS, and without it libpq never touches OpenSSL:
+    // a pool thread still connecting while the test binary exits could otherwise
+    // crash in OpenSSL's exit-time cleanup (diesel-rs/diesel#3441).
+    if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     url
 }
 
