@@ -132,21 +132,23 @@ pub fn check_transition(
             ),
         ));
     }
+    // What the contest lacks to be scheduled or opened is its stored state, not the
+    // request: a conflict (409), fixed by editing the contest first.
     if matches!(to, Status::Scheduled | Status::Open) {
         if rules_text.trim().is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::conflict(
                 "rules_required",
                 "official rules are required before a contest can be scheduled or opened",
             ));
         }
         if closes_at.is_some_and(|c| c <= now) {
-            return Err(AppError::invalid(
+            return Err(AppError::conflict(
                 "closes_in_past",
                 "closes_at is in the past; move it before opening",
             ));
         }
         if kind == Kind::CommentToEnter && linked_post_id.is_none_or(|p| p.trim().is_empty()) {
-            return Err(AppError::invalid(
+            return Err(AppError::conflict(
                 "post_required",
                 "a comment-to-enter contest needs linked_post_id before it opens",
             ));

@@ -357,8 +357,10 @@ pub fn open_poll(
         Some(o) => rules::parse_instant(o, tz, "opens_at")?,
         None => now,
     };
+    // Against the clock and between two fields: no JSON Schema states it, so it
+    // is a conflict (409) rather than a 422 for a schema-valid body.
     if closes_at <= now || closes_at <= opens_at {
-        return Err(AppError::invalid(
+        return Err(AppError::conflict(
             "invalid_schedule",
             "closes_at must be in the future and after opens_at",
         ));

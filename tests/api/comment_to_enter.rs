@@ -35,7 +35,7 @@ async fn comments_become_entries_by_webhook_and_by_backfill_exactly_once() {
     .await;
     assert_eq!(
         (st, e["error"]["code"].as_str()),
-        (422, Some("post_required"))
+        (409, Some("post_required"))
     );
     api(
         &app,

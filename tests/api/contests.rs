@@ -109,7 +109,7 @@ async fn the_lifecycle_is_enforced_and_audited() {
     let (s, e) = t("open").await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
-        (422, Some("rules_required"))
+        (409, Some("rules_required"))
     );
     let (s, e) = t("closed").await;
     assert_eq!(

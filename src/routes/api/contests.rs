@@ -210,8 +210,8 @@ pub struct TransitionInput {
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
-        (status = 409, description = "The transition is not allowed from the current status", body = ErrorResponse),
-        (status = 422, description = "Unknown status, or the contest is not ready for it", body = ErrorResponse),
+        (status = 409, description = "The transition is not allowed from the current status, or the contest is not ready for it (rules_required, closes_in_past, post_required)", body = ErrorResponse),
+        (status = 422, description = "Unknown status", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))

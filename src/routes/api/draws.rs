@@ -35,12 +35,12 @@ pub struct DrawInput {
     /// `votes`, `points`, `judges` or `random`.
     #[schema(pattern = "^(votes|points|judges|random)$", example = "random")]
     method: String,
-    /// Prize slots to fill.
-    #[schema(minimum = 0)]
+    /// Prize slots to fill; at most `domain::winners::MAX_PICKS` (1000).
+    #[schema(minimum = 0, maximum = 1000)]
     winners: usize,
-    /// Runners-up who take a slot when a winner declines.
+    /// Runners-up who take a slot when a winner declines; at most 1000.
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000)]
     alternates: usize,
 }
 

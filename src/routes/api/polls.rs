@@ -97,9 +97,12 @@ pub struct OpenInput {
     /// ISO 4217, e.g. `USD`.
     #[schema(pattern = "^\\s*[A-Za-z]{3}\\s*$", example = "USD")]
     currency: String,
-    /// RFC 3339, or local `YYYY-MM-DDTHH:MM[:SS]` in the contest's time zone.
+    /// RFC 3339 (a local `YYYY-MM-DDTHH:MM[:SS]` in the contest's time zone is
+    /// also read). In the future and after `opens_at`, else 409 invalid_schedule.
+    #[schema(format = DateTime)]
     closes_at: String,
     /// Same formats; default now.
+    #[schema(format = DateTime)]
     opens_at: Option<String>,
 }
 
@@ -118,8 +121,8 @@ pub struct OpenInput {
         (status = 401, description = "Not signed in, or the session ended", body = ErrorResponse),
         (status = 403, description = "Cookie session without a valid X-CSRF-Token header", body = ErrorResponse),
         (status = 404, description = "No such contest on the admin's pages", body = ErrorResponse),
-        (status = 409, description = "The contest already launched, or already has a poll", body = ErrorResponse),
-        (status = 422, description = "Invalid budget, currency or schedule", body = ErrorResponse),
+        (status = 409, description = "The contest already launched, or already has a poll, or the schedule is not in the future with closes_at after opens_at (invalid_schedule)", body = ErrorResponse),
+        (status = 422, description = "Invalid budget, currency or date", body = ErrorResponse),
         (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
     ),
     security(("bearer" = []), ("session_cookie" = []))
