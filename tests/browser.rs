@@ -665,7 +665,8 @@ async fn admin_sees_charts_segments_and_draws_winners(j: &mut Journey) {
     a.fill("#segment-name", "Entrants who opted in").await;
     a.click("form[action='/dashboard/segments'] button[type=submit]")
         .await;
-    a.expect_text("Segment “Entrants who opted in” was created").await;
+    a.expect_text("Segment “Entrants who opted in” was created")
+        .await;
     a.shot("29b-custom-segment").await;
 
     // The overview now shows the running contest and the charts.
@@ -684,7 +685,10 @@ async fn admin_sees_charts_segments_and_draws_winners(j: &mut Journey) {
         .await;
     let link = a.find("a[href$='/entries.csv']").await;
     let href = link.attr("href").await.unwrap().unwrap();
-    assert_eq!(href, format!("/dashboard/contests/{}/entries.csv", j.contest_id));
+    assert_eq!(
+        href,
+        format!("/dashboard/contests/{}/entries.csv", j.contest_id)
+    );
     let csv = a
         .client
         .execute_async(

@@ -201,7 +201,11 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
         &app,
         &alex,
         "/dashboard/segments",
-        &[("csrf_token", &csrf), ("name", "Entrants"), ("rule", "{not json")],
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Entrants"),
+            ("rule", "{not json"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 422);
@@ -239,32 +243,61 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
         &app,
         &alex,
         "/dashboard/segments",
-        &[("csrf_token", &csrf), ("name", &hostile.to_uppercase()), ("rule", rule)],
+        &[
+            ("csrf_token", &csrf),
+            ("name", &hostile.to_uppercase()),
+            ("rule", rule),
+        ],
     )
     .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("segment with that name exists"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("segment with that name exists"));
     assert_eq!(custom().await, 1);
     // The API sees the same segment with its size (one domain, two doors).
     let inst = installed(&app).await;
-    let (st, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    let (st, body) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/segments/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(body["size"], 2, "{body}");
 
     // Edit: the form shows the rule; a new rule and name change the size.
     let (st, html) = page(&app, &alex, &format!("/dashboard/segments/{id}/edit")).await;
     assert_eq!(st, 200);
-    assert!(html.contains("&quot;entries&quot;") || html.contains("&#34;entries&#34;"), "{html}");
+    assert!(
+        html.contains("&quot;entries&quot;") || html.contains("&#34;entries&#34;"),
+        "{html}"
+    );
     let stricter = r#"{"field": "votes_received", "op": "gte", "value": 1}"#;
     let r = post(
         &app,
         &alex,
         &format!("/dashboard/segments/{id}"),
-        &[("csrf_token", &csrf), ("name", "Voted for"), ("rule", stricter)],
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Voted for"),
+            ("rule", stricter),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
-    let (_, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    let (_, body) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/segments/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(body["size"], 1, "{body}");
     assert_eq!(body["name"], "Voted for", "{body}");
     // A bad edit changes nothing.
@@ -276,7 +309,14 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
     )
     .await;
     assert_eq!(r.status(), 422);
-    let (_, body) = api(&app, &inst.token, "GET", &format!("/api/v1/segments/{id}"), None).await;
+    let (_, body) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/segments/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(body["name"], "Voted for");
 
     // Sam reaches none of it.
@@ -285,7 +325,9 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
     assert!(!sam_html.contains("Voted for"));
     let sam_csrf = csrf_of(&sam_html);
     assert_eq!(
-        page(&app, &sam, &format!("/dashboard/segments/{id}/edit")).await.0,
+        page(&app, &sam, &format!("/dashboard/segments/{id}/edit"))
+            .await
+            .0,
         404
     );
     for path in [
@@ -361,7 +403,14 @@ async fn every_point_rule_round_trips_through_the_contest_editor() {
         .trim_start_matches("/dashboard/contests/")
         .parse()
         .unwrap();
-    let (_, c) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    let (_, c) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(
         c["point_rules"],
         json!({
@@ -381,7 +430,10 @@ async fn every_point_rule_round_trips_through_the_contest_editor() {
     // The editor shows them back: ticked, with the expected answer.
     let edit = format!("/dashboard/contests/{id}/edit");
     let (_, html) = page(&app, &alex, &edit).await;
-    assert!(html.contains(r#"name="points_bonus_question" value="5""#), "{html}");
+    assert!(
+        html.contains(r#"name="points_bonus_question" value="5""#),
+        "{html}"
+    );
     assert!(html.contains(r#"name="points_bonus_question_per_contact" value="40""#));
     assert!(html.contains(r#"name="q0_bonus" value="on" checked"#));
     assert!(html.contains(r#"name="q0_bonus_answer" value="Paris""#));
@@ -389,12 +441,23 @@ async fn every_point_rule_round_trips_through_the_contest_editor() {
     assert!(!html.contains(r#"name="q2_bonus" value="on" checked"#));
 
     // Saving the form again as shown keeps every rule (nothing is lost on edit).
-    let q_ids: Vec<(&str, &str)> = vec![("q0_id", "capital_of_france"), ("q1_id", "favourite_colour"), ("q2_id", "shoe_size")];
+    let q_ids: Vec<(&str, &str)> = vec![
+        ("q0_id", "capital_of_france"),
+        ("q1_id", "favourite_colour"),
+        ("q2_id", "shoe_size"),
+    ];
     let mut again = form.clone();
     again.extend(q_ids.iter().copied());
     let r = post(&app, &alex, &format!("/dashboard/contests/{id}"), &again).await;
     assert_eq!(r.status(), 303);
-    let (_, c2) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    let (_, c2) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(c2["point_rules"], c["point_rules"]);
 
     // Bonus points without any question ticked: refused, nothing changes.
@@ -404,6 +467,13 @@ async fn every_point_rule_round_trips_through_the_contest_editor() {
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(body.contains("must name at least one question"), "{body}");
-    let (_, c3) = api(&app, &inst.token, "GET", &format!("/api/v1/contests/{id}"), None).await;
+    let (_, c3) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contests/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(c3["point_rules"], c["point_rules"]);
 }

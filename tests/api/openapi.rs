@@ -369,7 +369,10 @@ fn documented_fan_operations(doc: &Value) -> BTreeSet<(String, String)> {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for m in METHODS {
             let Some(op) = item.get(m) else { continue };
-            if op["tags"].as_array().is_some_and(|t| t.contains(&json!("fan"))) {
+            if op["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("fan")))
+            {
                 out.insert((m.to_uppercase(), path.clone()));
             }
         }
@@ -430,7 +433,10 @@ async fn every_fan_route_that_answers_json_is_documented_under_the_fan_tag() {
         "fan routes answering JSON without #[utoipa::path] (tag fan) in ApiDoc: {undocumented:?}"
     );
     let phantom: Vec<_> = documented.difference(&mounted).collect();
-    assert!(phantom.is_empty(), "documented but not mounted: {phantom:?}");
+    assert!(
+        phantom.is_empty(),
+        "documented but not mounted: {phantom:?}"
+    );
     // The fan operations name the fan session where one is needed.
     assert_eq!(
         doc["components"]["securitySchemes"]["fan_session"]["name"],

@@ -93,10 +93,7 @@ fn form_page(
 fn input_of(form: &FormData) -> Result<SegmentInput, AppError> {
     let raw = form.get("rule").unwrap_or("");
     let rule: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
-        AppError::invalid(
-            "invalid_rule",
-            format!("the rule is not valid JSON ({e})"),
-        )
+        AppError::invalid("invalid_rule", format!("the rule is not valid JSON ({e})"))
     })?;
     SegmentInput::parse(form.get("name").unwrap_or(""), &rule)
 }
@@ -116,7 +113,10 @@ fn refused(
     if let Some(path) = e.details().and_then(|d| d["path"].as_str()) {
         why = format!("{why} (at {path})");
     }
-    let flash = Flash::new(FlashKind::Error, format!("The segment was not saved. {why}"));
+    let flash = Flash::new(
+        FlashKind::Error,
+        format!("The segment was not saved. {why}"),
+    );
     let page = form_page(
         ctx,
         page_name,
@@ -241,7 +241,10 @@ async fn update(
             "/dashboard/segments",
             &[Flash::new(
                 FlashKind::Success,
-                format!("Segment “{}” was saved: {} contacts.", v.segment.name, v.size),
+                format!(
+                    "Segment “{}” was saved: {} contacts.",
+                    v.segment.name, v.size
+                ),
             )],
         )),
         Err(e) => refused(&ctx, page_name, Some(id), &form, e),

@@ -6,8 +6,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::context::FanRequest;
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::auth::cookies::{fan_cookie, FAN_COOKIE};
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::email;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 use crate::ui::layout::FanLayout;
 

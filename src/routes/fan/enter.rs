@@ -11,11 +11,11 @@ use serde_json::json;
 use super::context::FanRequest;
 use super::form_input;
 use super::page::{load_public, render, PageExtras};
-use crate::routes::openapi::ErrorResponse;
 use crate::domain::entering::{self, Entrant, Refusal, Submission};
 use crate::domain::entry_form::{FieldError, Submitted};
 use crate::domain::images::{self, ImageLimits};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

@@ -8,9 +8,9 @@ use chrono::Utc;
 
 use super::context::FanRequest;
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::domain::contest::Status;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::context::FanRequest;
-use crate::routes::openapi::ErrorResponse;
 use crate::db::{activities, consents, contacts, crm, pages, votes};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[derive(Deserialize)]

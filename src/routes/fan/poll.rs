@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::context::FanRequest;
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::db::{polls, rate_limits};
 use crate::domain::prize_poll::{self, PollVote, SuggestionInput};
 use crate::domain::voting::{VoteOutcome, Voter};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

@@ -7,10 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::context::FanRequest;
-use crate::routes::openapi::ErrorResponse;
 use crate::auth::cookies::{fan_cookie, REFERRAL_COOKIE};
 use crate::domain::referrals::{self, ATTRIBUTION_SECS};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

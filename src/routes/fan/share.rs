@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::context::FanRequest;
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(

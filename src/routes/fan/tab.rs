@@ -10,11 +10,11 @@ use serde_json::json;
 
 use super::context::FanRequest;
 use super::page::{record_view, render, PageExtras};
-use crate::routes::openapi::ErrorResponse;
 use crate::db::{contacts, contests, pages};
 use crate::domain::entry_form::Prefill;
 use crate::error::AppError;
 use crate::platform::facebook::signed_request::SignedRequest;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 use crate::ui::layout::FanLayout;
 

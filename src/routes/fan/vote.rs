@@ -8,10 +8,10 @@ use serde_json::json;
 
 use super::context::FanRequest;
 use super::page::load_public;
-use crate::routes::openapi::ErrorResponse;
 use crate::db::rate_limits;
 use crate::domain::voting::{self, VoteOutcome, VoteRequest};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[utoipa::path(
