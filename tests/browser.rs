@@ -347,9 +347,14 @@ async fn admin_signs_in(j: &mut Journey) {
     a.shot("01-sign-in").await;
     a.click("a.btn-facebook").await;
     a.through_dialog(ADMIN_ALEX, "02-facebook-dialog").await;
+    // Signing in lands on the overview of the admin's pages.
+    a.expect_text("Your pages at a glance").await;
+    assert_eq!(a.path().await, "/dashboard");
+    a.shot("03-overview-empty").await;
+    a.click(".quick-links a[href='/dashboard/contests']").await;
     a.expect_text("No contests yet").await;
     assert_eq!(a.path().await, "/dashboard/contests");
-    a.shot("03-contests-empty").await;
+    a.shot("03b-contests-empty").await;
 }
 
 async fn admin_creates_a_ugc_contest_with_optional_fields(j: &mut Journey) {
@@ -654,6 +659,48 @@ async fn admin_sees_charts_segments_and_draws_winners(j: &mut Journey) {
     a.go(&j.url("/dashboard/exports")).await;
     a.expect_text("Export contacts").await;
     a.shot("29-exports").await;
+
+    // A custom segment, made in the dashboard from the example rule.
+    a.go(&j.url("/dashboard/segments/new")).await;
+    a.fill("#segment-name", "Entrants who opted in").await;
+    a.click("form[action='/dashboard/segments'] button[type=submit]")
+        .await;
+    a.expect_text("Segment “Entrants who opted in” was created")
+        .await;
+    a.shot("29b-custom-segment").await;
+
+    // The overview now shows the running contest and the charts.
+    a.go(&j.url("/dashboard")).await;
+    a.expect_text("Design the 2026 tour shirt").await;
+    let charts = a
+        .client
+        .find_all(Locator::Css(".overview-page svg[role=img]"))
+        .await
+        .unwrap();
+    assert!(charts.len() >= 2, "overview charts: {}", charts.len());
+    a.shot("30-overview").await;
+
+    // The contest's entries download as CSV, with this browser's session.
+    a.go(&j.url(&format!("/dashboard/contests/{}", j.contest_id)))
+        .await;
+    let link = a.find("a[href$='/entries.csv']").await;
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert_eq!(
+        href,
+        format!("/dashboard/contests/{}/entries.csv", j.contest_id)
+    );
+    let csv = a
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text()).then(done, e => done('failed: ' + e));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap_or_default().to_string();
+    assert!(csv.starts_with("id,status,author,text"), "{csv}");
+    assert!(csv.contains("Tour dates stitched"), "{csv}");
 
     // Close the contest, then pick the winners by the verifiable random draw.
     a.go(&j.url(&format!("/dashboard/contests/{}", j.contest_id)))

@@ -136,7 +136,7 @@ pub fn commitment(seed: &[u8]) -> String {
 }
 
 /// One eligible entry and its weight (number of chances).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DrawEntry {
     pub entry_id: i64,
     #[serde(default = "default_weight")]
@@ -288,7 +288,7 @@ fn pick(next: &mut impl FnMut() -> u64, entries: &[DrawEntry], wanted: usize) ->
 }
 
 /// Everything needed to recompute and check a draw; published as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DrawRecord {
     /// Always [`ALGORITHM`] for records this version writes.
     pub algorithm: String,

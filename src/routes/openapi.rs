@@ -18,6 +18,9 @@ use super::api::{
     audit, contacts, contests, draws, entries, exports, judging, me, pages, points, polls,
     referrals, segments, trends, votes,
 };
+use super::fan::{
+    docs as fan_docs, draw, email, enter, form_start, my_data, poll, referral, share, tab, vote,
+};
 use super::{facebook_callbacks, health, webhooks};
 
 pub const OPENAPI_JSON: &str = "/api/openapi.json";
@@ -82,6 +85,19 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
         segments::remove,
         trends::trends,
         exports::contacts,
+        draw::get,
+        my_data::get,
+        enter::post,
+        vote::post,
+        share::post,
+        poll::suggest,
+        poll::vote,
+        email::request,
+        email::confirm,
+        tab::get,
+        tab::post,
+        form_start::post,
+        referral::follow,
     ),
     components(schemas(
         ErrorResponse,
@@ -92,6 +108,12 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
         Deauthorized,
         DeletionAccepted,
         DeletionStatus,
+        fan_docs::EntryCreated,
+        fan_docs::VoteAnswer,
+        fan_docs::ShareRecorded,
+        fan_docs::EmailSent,
+        fan_docs::SuggestionCreated,
+        fan_docs::MyData,
     )),
     tags(
         (name = "operations", description = "Liveness and readiness probes"),
@@ -111,6 +133,7 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
         (name = "segments", description = "Admin API: personas and custom segments"),
         (name = "trends", description = "Admin API: trends and the funnel"),
         (name = "exports", description = "Admin API: streaming contact exports"),
+        (name = "fan", description = "The fan side's JSON: the public draw record, a fan's own data, and the fan forms when asked for JSON (`Accept: application/json`)"),
     ),
     modifiers(&Security)
 )]
@@ -137,6 +160,13 @@ impl Modify for Security {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "fan_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::cookies::FAN_COOKIE,
+                "A fan's session: from Log in with Facebook on the fan page, or a confirmed email.",
+            ))),
         );
         components.add_security_scheme(
             "session_cookie",

@@ -31,7 +31,10 @@ async fn a_fan_enters_with_the_form_and_sees_their_status_with_consents_recorded
     let html = r.text().await.unwrap();
     assert!(html.contains("Design your own shirt"));
     assert!(html.contains("(optional)"), "optional fields are marked");
-    assert!(html.contains("Log in with Facebook"));
+    // The two ways in read as a choice: Facebook first, the form for everyone else.
+    assert!(html.contains(">Continue with Facebook</a>"));
+    assert!(html.contains("No Facebook? Fill in the form below"));
+    assert!(!html.contains("just fill in the form"));
     assert!(
         !html.contains("name=\"marketing_opt_in\" value=\"on\" checked"),
         "marketing is unticked by default"

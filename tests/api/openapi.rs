@@ -362,3 +362,92 @@ async fn swagger_ui_csp_allows_exactly_its_inline_logo_style() {
         assert!(!csp.contains("sha256-"), "{path}: {csp}");
     }
 }
+
+/// `(METHOD, path)` of every documented operation tagged `fan`.
+fn documented_fan_operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in METHODS {
+            let Some(op) = item.get(m) else { continue };
+            if op["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("fan")))
+            {
+                out.insert((m.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_fan_route_that_answers_json_is_documented_under_the_fan_tag() {
+    let app = spawn().await;
+    let inst = installed(&app).await;
+    let contest = crate::support::open_contest(&app, &inst, json!({"title": "Documented"})).await;
+    let slug = contest["slug"].as_str().unwrap();
+    let doc = document(&app).await;
+    let documented = documented_fan_operations(&doc);
+    let mounted: BTreeSet<(String, String)> =
+        fanfare::routes::fan::route_table().into_iter().collect();
+    assert!(mounted.len() >= 15, "{mounted:?}");
+
+    // Ask every mounted fan route for JSON, as a client would; whichever
+    // answers JSON (success or error) must be documented.
+    let mut answered_json = BTreeSet::new();
+    for (method, path) in &mounted {
+        let url = app.url(
+            &path
+                .replace("{slug}", slug)
+                .replace("{entry_id}", "1")
+                .replace("{suggestion_id}", "1")
+                .replace("{code}", "nocode"),
+        );
+        let r = app
+            .client
+            .request(method.parse().unwrap(), url)
+            .header("accept", "application/json")
+            .form(&[("probe", "1")])
+            .send()
+            .await
+            .unwrap();
+        let json_answer = r
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c.to_str().unwrap().starts_with("application/json"));
+        if json_answer || path.ends_with(".json") {
+            answered_json.insert((method.clone(), path.clone()));
+        }
+    }
+    for required in [
+        ("GET", "/c/{slug}/draw.json"),
+        ("GET", "/my-data"),
+        ("POST", "/c/{slug}/enter"),
+    ] {
+        let k = (required.0.to_string(), required.1.to_string());
+        assert!(answered_json.contains(&k), "the probe finds {k:?}");
+    }
+    let undocumented: Vec<_> = answered_json.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "fan routes answering JSON without #[utoipa::path] (tag fan) in ApiDoc: {undocumented:?}"
+    );
+    let phantom: Vec<_> = documented.difference(&mounted).collect();
+    assert!(
+        phantom.is_empty(),
+        "documented but not mounted: {phantom:?}"
+    );
+    // The fan operations name the fan session where one is needed.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["fan_session"]["name"],
+        "fanfare_fan"
+    );
+    assert_eq!(
+        doc["paths"]["/my-data"]["get"]["security"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["fan_session"]
+    );
+}

@@ -189,3 +189,227 @@ fn every_registered_admin_api_route_is_walked_or_explicitly_exempt() {
         "admin API routes missing from tenancy::ROUTES (add them, or to NOT_WALKED with a reason): {missing:?}"
     );
 }
+
+/// The dashboard's routes that take an id of a tenant-owned resource, walked as
+/// an admin who does not own it (`/dashboard/...`, `{id}` for the id). Each
+/// must answer 404 and change nothing.
+pub const DASHBOARD_ROUTES: &[(&str, &str, &str)] = &[
+    ("contest", "GET", "/dashboard/contests/{id}"),
+    ("contest", "GET", "/dashboard/contests/{id}/edit"),
+    ("contest", "POST", "/dashboard/contests/{id}"),
+    ("contest", "POST", "/dashboard/contests/{id}/transition"),
+    ("contest", "GET", "/dashboard/contests/{id}/entries.csv"),
+    ("contest", "GET", "/dashboard/contests/{id}/poll"),
+    ("contest", "POST", "/dashboard/contests/{id}/poll"),
+    ("contest", "GET", "/dashboard/contests/{id}/leaderboard"),
+    ("contest", "GET", "/dashboard/contests/{id}/judging"),
+    ("contest", "POST", "/dashboard/contests/{id}/criteria"),
+    ("contest", "GET", "/dashboard/contests/{id}/winners"),
+    ("contest", "POST", "/dashboard/contests/{id}/draw"),
+    ("entry", "POST", "/dashboard/entries/{id}/moderation"),
+    ("entry", "POST", "/dashboard/entries/{id}/scores"),
+    ("vote", "POST", "/dashboard/votes/{id}/void"),
+    ("page", "POST", "/dashboard/pages/{id}/subscription"),
+    ("contact", "GET", "/dashboard/contacts/{id}"),
+    ("segment", "GET", "/dashboard/segments/{id}/edit"),
+    ("segment", "POST", "/dashboard/segments/{id}"),
+    ("segment", "POST", "/dashboard/segments/{id}/delete"),
+];
+
+/// Dashboard id routes whose resources need a longer setup; the named test
+/// walks them cross-tenant.
+const DASHBOARD_WALKED_ELSEWHERE: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/dashboard/polls/{id}/close",
+        "dashboard_wave2::prize_polls_open_moderate_close_and_adopt_from_the_dashboard",
+    ),
+    (
+        "POST",
+        "/dashboard/polls/{id}/adopt",
+        "dashboard_wave2::prize_polls_open_moderate_close_and_adopt_from_the_dashboard",
+    ),
+    (
+        "POST",
+        "/dashboard/suggestions/{id}/moderation",
+        "dashboard_wave2::prize_polls_open_moderate_close_and_adopt_from_the_dashboard",
+    ),
+    (
+        "POST",
+        "/dashboard/winners/{id}/decline",
+        "dashboard_wave2::the_winner_draw_shows_commitment_verification_and_passes_declines_on",
+    ),
+    (
+        "POST",
+        "/dashboard/jobs/{id}/retry",
+        "dashboard::moderation_votes_pages_and_dead_letters_work_from_the_dashboard",
+    ),
+];
+
+/// `(METHOD, path)` of every dashboard route with an `{id}`, read from the
+/// route registrations in `src/routes/dashboard/` (`{id:\d+}` becomes `{id}`).
+fn dashboard_id_routes_in_source() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes/dashboard");
+    let mut out = Vec::new();
+    for file in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        // `"/dashboard/...{id...}",` then `web::get()` or `web::post()`.
+        for (at, _) in text.match_indices("\"/dashboard/") {
+            let rest = &text[at + 1..];
+            let path = &rest[..rest.find('"').unwrap()];
+            if !path.contains("{id") {
+                continue;
+            }
+            let after = &rest[path.len()..];
+            let method = match (after.find("web::get()"), after.find("web::post()")) {
+                (Some(g), Some(p)) if g < p => "GET",
+                (Some(_), None) => "GET",
+                (_, Some(_)) => "POST",
+                (None, None) => continue,
+            };
+            let start = path.find("{id").unwrap();
+            let end = start + path[start..].find('}').unwrap();
+            let path = format!("{}{{id}}{}", &path[..start], &path[end + 1..]);
+            out.push((method.to_string(), path));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn every_dashboard_id_route_is_walked_cross_tenant() {
+    let found = dashboard_id_routes_in_source();
+    assert!(found.len() >= 20, "the scan finds the routes: {found:?}");
+    let missing: Vec<_> = found
+        .iter()
+        .filter(|(m, p)| {
+            !DASHBOARD_ROUTES
+                .iter()
+                .any(|(_, wm, wp)| wm == m && wp == p)
+                && !DASHBOARD_WALKED_ELSEWHERE
+                    .iter()
+                    .any(|(wm, wp, _)| wm == m && wp == p)
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "dashboard routes missing from tenancy::DASHBOARD_ROUTES: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn another_admin_reaches_no_dashboard_route_of_a_tenant() {
+    use crate::accounts::admin_browser;
+    use crate::dashboard::{contest_with_activity, page, post};
+    use fanfare::platform::sandbox::seed::{ADMIN_ALEX, ADMIN_SAM};
+
+    let app = crate::helpers::spawn_app_with(crate::helpers::Spawn::default(), |s| {
+        s.limits.votes_per_ip_per_10m = 1000
+    })
+    .await;
+    let (c, entry_id, vote_id) = contest_with_activity(&app, "Alex only", "alex text").await;
+    let contest_id = c["id"].as_i64().unwrap();
+    let page_id = c["page_id"].as_i64().unwrap();
+    let inst = crate::support::installed(&app).await;
+    let (st, seg) = crate::support::api(
+        &app,
+        &inst.token,
+        "POST",
+        "/api/v1/segments",
+        Some(
+            serde_json::json!({"page_id": page_id, "name": "Alex segment",
+            "rule": {"field": "entries", "op": "gte", "value": 1}}),
+        ),
+    )
+    .await;
+    assert_eq!(st, 201, "{seg}");
+    let segment_id = seg["id"].as_i64().unwrap();
+    let contact_id = app
+        .query(|conn| {
+            use diesel::prelude::*;
+            use fanfare::db::schema::contacts::dsl as k;
+            k::contacts.select(k::id).first::<i64>(conn).unwrap()
+        })
+        .await;
+    let snapshot = || async {
+        app.query(move |conn| {
+            (
+                crate::helpers::count(conn, "entries WHERE status = 'pending'"),
+                crate::helpers::count(conn, "votes WHERE voided_at IS NOT NULL"),
+                crate::helpers::count(
+                    conn,
+                    &format!("contests WHERE id = {contest_id} AND status = 'open' AND title = 'Alex only'"),
+                ),
+                crate::helpers::count(conn, "segments WHERE name = 'Alex segment'"),
+                crate::helpers::count(conn, "judging_criteria"),
+            )
+        })
+        .await
+    };
+    let before = snapshot().await;
+
+    let sam = admin_browser(&app, ADMIN_SAM).await;
+    let (_, html) = page(&app, &sam, "/dashboard/contests").await;
+    let csrf = crate::support::csrf_of(&html);
+    let rule = r#"{"field": "entries", "op": "gte", "value": 0}"#;
+    for (resource, method, path) in DASHBOARD_ROUTES {
+        let id = match *resource {
+            "contest" => contest_id,
+            "entry" => entry_id,
+            "vote" => vote_id,
+            "page" => page_id,
+            "contact" => contact_id,
+            "segment" => segment_id,
+            other => panic!("no {other} to walk"),
+        };
+        let path = path.replace("{id}", &id.to_string());
+        let status = if *method == "GET" {
+            page(&app, &sam, &path).await.0
+        } else {
+            // A form that would be valid, so a 404 means "not yours".
+            let form: Vec<(&str, &str)> = vec![
+                ("csrf_token", &csrf),
+                ("to", "closed"),
+                ("status", "approved"),
+                ("reason", "mine now"),
+                ("title", "Taken over"),
+                ("kind", "ugc"),
+                ("name", "Taken over"),
+                ("rule", rule),
+                ("method", "random"),
+                ("winners", "1"),
+                ("budget", "1000"),
+                ("currency", "USD"),
+                ("closes_at", "2099-01-01T00:00"),
+            ];
+            post(&app, &sam, &path, &form).await.status().as_u16()
+        };
+        assert_eq!(
+            status, 404,
+            "{method} {path} ({resource}) must not reach another tenant's data"
+        );
+    }
+    assert_eq!(
+        snapshot().await,
+        before,
+        "a cross-tenant request changed data"
+    );
+    // Alex still reaches every GET (the ids are right, the 404s are tenancy).
+    let alex = admin_browser(&app, ADMIN_ALEX).await;
+    let (st, _) = page(
+        &app,
+        &alex,
+        &format!("/dashboard/segments/{segment_id}/edit"),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (st, _) = page(
+        &app,
+        &alex,
+        &format!("/dashboard/contests/{contest_id}/entries.csv"),
+    )
+    .await;
+    assert_eq!(st, 200);
+}

@@ -7,8 +7,21 @@ use actix_web::{web, HttpResponse};
 
 use super::page::load_public;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/c/{slug}/draw.json",
+    operation_id = "fan_draw_record",
+    tag = "fan",
+    params(("slug" = String, Path, description = "The contest's fan-page slug")),
+    responses(
+        (status = 200, description = "The published random draw, seed revealed: enough to recompute the winners", body = crate::domain::draw::DrawRecord),
+        (status = 404, description = "No such public contest, or no published random draw", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -15,6 +15,7 @@ use crate::auth::cookies::{fan_cookie, FAN_COOKIE};
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::email;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 use crate::ui::layout::FanLayout;
 
@@ -25,6 +26,22 @@ struct EmailSent {
     slug: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/verify-email",
+    operation_id = "fan_verify_email",
+    tag = "fan",
+    description = "Sends a confirmation link to `email` (with `csrf_token`), the way to vote without Facebook.",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 202, description = "The link was sent", body = crate::routes::fan::docs::EmailSent),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such public contest", body = ErrorResponse),
+        (status = 422, description = "Not an email address", body = ErrorResponse),
+        (status = 429, description = "Too many links asked for; retry later", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn request(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -123,6 +140,19 @@ pub struct ConfirmQuery {
     token: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/c/{slug}/confirm",
+    operation_id = "fan_confirm_email",
+    tag = "fan",
+    description = "The link from the confirmation email: starts a fan session and returns to the contest. Only its errors are JSON (with `Accept: application/json`).",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("token" = String, Query, description = "The token from the email"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 303, description = "Confirmed: on to the contest page, with a fan session cookie"),
+        (status = 422, description = "The link is not valid any more", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn confirm(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -15,8 +15,28 @@ use crate::domain::entering::{self, Entrant, Refusal, Submission};
 use crate::domain::entry_form::{FieldError, Submitted};
 use crate::domain::images::{self, ImageLimits};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/enter",
+    operation_id = "fan_enter",
+    tag = "fan",
+    description = "The entry form (urlencoded, or multipart with a photo), with `csrf_token`, the contest's form fields and `accept_rules`.",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 201, description = "The entry was made", body = crate::routes::fan::docs::EntryCreated),
+        (status = 400, description = "Malformed form", body = ErrorResponse),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such open contest", body = ErrorResponse),
+        (status = 409, description = "Already entered in this period, or the contest is not open", body = ErrorResponse),
+        (status = 413, description = "The photo or form is too large", body = ErrorResponse),
+        (status = 422, description = "Invalid fields (`details.fields` lists them)", body = ErrorResponse),
+        (status = 429, description = "Too many attempts; retry later", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -10,8 +10,24 @@ use super::context::FanRequest;
 use super::page::load_public;
 use crate::domain::contest::Status;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/form-start",
+    operation_id = "fan_form_start",
+    tag = "fan",
+    description = "Sent by the fan page's script when a fan starts typing the entry form (funnel statistics; `csrf_token` in the form). Always answers JSON errors.",
+    params(("slug" = String, Path, description = "The contest's fan-page slug")),
+    responses(
+        (status = 204, description = "Recorded (or nothing to record)"),
+        (status = 400, description = "Malformed form", body = ErrorResponse),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such public contest", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,

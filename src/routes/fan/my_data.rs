@@ -9,6 +9,7 @@ use serde_json::json;
 use super::context::FanRequest;
 use crate::db::{activities, consents, contacts, crm, pages, votes};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -16,6 +17,21 @@ pub struct Query {
     page: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/my-data",
+    operation_id = "fan_my_data",
+    tag = "fan",
+    params(("page" = String, Query, description = "The Facebook id of the page")),
+    responses(
+        (status = 200, description = "The fan's own data on that page, as a JSON download", body = crate::routes::fan::docs::MyData),
+        (status = 400, description = "Malformed query string", body = ErrorResponse),
+        (status = 401, description = "No fan session: log in with Facebook or confirm an email first", body = ErrorResponse),
+        (status = 404, description = "The page does not run Fanfare", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("fan_session" = []))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,

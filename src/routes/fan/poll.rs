@@ -16,8 +16,27 @@ use crate::db::{polls, rate_limits};
 use crate::domain::prize_poll::{self, PollVote, SuggestionInput};
 use crate::domain::voting::{VoteOutcome, Voter};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/poll/suggest",
+    operation_id = "fan_poll_suggest",
+    tag = "fan",
+    description = "A prize suggestion in an open prize poll (`value`, `csrf_token` in the form).",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 201, description = "The suggestion, waiting for moderation", body = crate::routes::fan::docs::SuggestionCreated),
+        (status = 401, description = "Log in to suggest", body = ErrorResponse),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No open prize poll", body = ErrorResponse),
+        (status = 409, description = "Already suggested", body = ErrorResponse),
+        (status = 422, description = "Invalid suggestion", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("fan_session" = []))
+)]
 pub async fn suggest(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -35,6 +54,22 @@ pub async fn suggest(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/poll/vote/{suggestion_id}",
+    operation_id = "fan_poll_vote",
+    tag = "fan",
+    description = "A vote for an approved prize suggestion (`csrf_token` in the form).",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("suggestion_id" = i64, Path, description = "The suggestion"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 200, description = "Counted, or already voted", body = crate::routes::fan::docs::VoteAnswer),
+        (status = 401, description = "Log in to vote", body = ErrorResponse),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such suggestion in an open poll", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("fan_session" = []))
+)]
 pub async fn vote(
     req: HttpRequest,
     state: web::Data<AppState>,

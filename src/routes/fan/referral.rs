@@ -10,8 +10,22 @@ use super::context::FanRequest;
 use crate::auth::cookies::{fan_cookie, REFERRAL_COOKIE};
 use crate::domain::referrals::{self, ATTRIBUTION_SECS};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/r/{code}",
+    operation_id = "fan_referral",
+    tag = "fan",
+    description = "A fan's invite link: remembers the referrer and goes on to the contest.",
+    params(("code" = String, Path, description = "The referrer's invite code"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 303, description = "On to the contest's fan page"),
+        (status = 404, description = "No such invite code, or its contest is not public", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn follow(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -12,8 +12,24 @@ use serde_json::json;
 use super::context::FanRequest;
 use super::page::load_public;
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/share",
+    operation_id = "fan_share",
+    tag = "fan",
+    description = "Records a share of the contest (`channel`, `csrf_token` in the form).",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 200, description = "Recorded (or already recorded today)", body = crate::routes::fan::docs::ShareRecorded),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such public contest", body = ErrorResponse),
+        (status = 422, description = "Unknown channel", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -14,6 +14,7 @@ use crate::db::{contacts, contests, pages};
 use crate::domain::entry_form::Prefill;
 use crate::error::AppError;
 use crate::platform::facebook::signed_request::SignedRequest;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 use crate::ui::layout::FanLayout;
 
@@ -113,6 +114,19 @@ pub fn prefill_from(sr: &SignedRequest) -> Prefill {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/tab",
+    operation_id = "fan_tab_signed",
+    tag = "fan",
+    description = "The page tab as Facebook opens it: a form with a `signed_request` naming the page. Answers the fan page (HTML); refusals are JSON errors.",
+    responses(
+        (status = 200, description = "The fan page of the page's current contest (HTML)", content_type = "text/html"),
+        (status = 400, description = "Missing, malformed or badly signed signed_request, or one that names no page", body = ErrorResponse),
+        (status = 404, description = "The page does not run Fanfare", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -126,6 +140,20 @@ pub async fn post(
     for_page(&req, &state, page_id, Some((sr, raw))).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/tab",
+    operation_id = "fan_tab",
+    tag = "fan",
+    description = "The fan page of a page's current contest, for links from the page. Answers HTML; refusals are JSON errors.",
+    params(("page_id" = String, Query, description = "The Facebook id of the page")),
+    responses(
+        (status = 200, description = "The fan page (HTML)", content_type = "text/html"),
+        (status = 400, description = "page_id is missing", body = ErrorResponse),
+        (status = 404, description = "The page does not run Fanfare", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    )
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -11,8 +11,27 @@ use super::page::load_public;
 use crate::db::rate_limits;
 use crate::domain::voting::{self, VoteOutcome, VoteRequest};
 use crate::error::AppError;
+use crate::routes::openapi::ErrorResponse;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/c/{slug}/vote/{entry_id}",
+    operation_id = "fan_vote",
+    tag = "fan",
+    description = "A vote for an approved entry, by a logged-in fan; the form carries `csrf_token`.",
+    params(("slug" = String, Path, description = "The contest's fan-page slug"), ("entry_id" = i64, Path, description = "The entry"), ("Accept" = Option<String>, Header, description = "`application/json` for a JSON answer; otherwise HTML")),
+    responses(
+        (status = 200, description = "Counted, or already voted", body = crate::routes::fan::docs::VoteAnswer),
+        (status = 401, description = "Log in with Facebook (or confirm an email) to vote", body = ErrorResponse),
+        (status = 403, description = "Missing or stale csrf_token", body = ErrorResponse),
+        (status = 404, description = "No such entry in this contest", body = ErrorResponse),
+        (status = 409, description = "Voting is not open", body = ErrorResponse),
+        (status = 429, description = "Too many votes; retry later", body = ErrorResponse),
+        (status = 503, description = "The database is unavailable; retry", body = ErrorResponse),
+    ),
+    security(("fan_session" = []))
+)]
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,
