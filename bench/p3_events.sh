@@ -11,7 +11,7 @@ ROUNDS="${ROUNDS:-3}"; EVENTS="${EVENTS:-200000}"; SENDERS="${SENDERS:-20000}"
 CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-1000}"
 machine
 echo "rounds=$ROUNDS events=$EVENTS senders=$SENDERS worker_concurrency=$CONCURRENCY batch_size=$BATCH"
-PGB_DB=fanfare_pgbench
+PGB_DB="${PGB_DB:-fanfare_pgbench}"
 psql -qc "DROP DATABASE IF EXISTS $PGB_DB" postgres; psql -qc "CREATE DATABASE $PGB_DB" postgres
 psql -qc "CREATE TABLE bench_ingest (id bigserial primary key, body text not null, at timestamptz not null default now())" $PGB_DB
 WORK=$(mktemp -d /tmp/bench_p3.XXXX)

@@ -1334,6 +1334,8 @@ async fn drain(app: &TestApp, batch: i64) {
                 break;
             }
         }
+        // As the worker does once the queue is drained.
+        fanfare::jobs::worker::refresh_segments(&mut c, &ctx.settings.segments).unwrap();
     })
     .await
     .unwrap();
