@@ -1485,7 +1485,96 @@ async fn batch_event_processing_has_the_effects_of_one_event_at_a_time() {
         .await;
         drain(&app, batch).await;
         assert_eq!(app.query(dump).await, first, "replay with batch {batch}");
+        // Rebuilding the rollups from the timeline (chunked by contact) gives the
+        // same metrics and daily stats as the triggers did event by event.
+        let page_id = inst.page_id;
+        app.query(move |c| fanfare::db::metrics::rebuild(c, page_id).unwrap())
+            .await;
+        assert_eq!(app.query(dump).await, first, "rebuild after batch {batch}");
         dumps.push(first);
     }
     assert_eq!(dumps[0], dumps[1], "batch and single paths differ");
+}
+
+/// Segment sizes come from `segments.member_count`, kept by statement triggers on
+/// `segment_memberships` (issue 10, P4): it must equal the real count after a
+/// recompute adds and removes members, and after a cascaded delete.
+#[tokio::test]
+async fn segment_sizes_rollup_follows_every_membership_change() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let page = inst.page_id;
+    // Ten contacts, shares 0..9, straight into the CRM tables.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "WITH n AS (INSERT INTO contacts (page_id, display_name, first_source) \
+               SELECT {page}, 'Rollup ' || g, 'webhook' FROM generate_series(0, 9) g RETURNING id, display_name) \
+             INSERT INTO contact_metrics (contact_id, page_id, shares) \
+             SELECT id, {page}, split_part(display_name, ' ', 2)::int FROM n"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let (st, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": page, "name": "Sharers", "rule": {"field": "shares", "op": "gte", "value": 5}}))).await;
+    assert_eq!(st, 201, "{seg}");
+    assert_eq!(seg["key"], "custom-sharers");
+    let sizes = |app: &TestApp| {
+        let token = inst.token.clone();
+        let url = format!("/api/v1/segments?page_id={page}");
+        async move {
+            let (_, segs) = api(app, &token, "GET", &url, None).await;
+            let api_size = segs["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == "custom-sharers")
+                .unwrap()["size"]
+                .as_i64()
+                .unwrap();
+            let counted = app
+                .query(move |c| count(c, &format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = 'custom-sharers'")))
+                .await;
+            (api_size, counted)
+        }
+    };
+    let recompute = || {
+        api(
+            &app,
+            &inst.token,
+            "POST",
+            "/api/v1/segments/recompute",
+            Some(json!({"page_id": page})),
+        )
+    };
+    assert_eq!(recompute().await.0, 200);
+    assert_eq!(sizes(&app).await, (5, 5));
+    // Two leave (shares drop), one joins: the rollup follows both directions.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "UPDATE contact_metrics SET shares = CASE WHEN shares IN (8, 9) THEN 0 WHEN shares = 1 THEN 7 ELSE shares END WHERE page_id = {page}"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    assert_eq!(recompute().await.0, 200);
+    assert_eq!(sizes(&app).await, (4, 4));
+    // A member's contact row deleted: the memberships go by cascade, and the size too.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "DELETE FROM contacts WHERE id = (SELECT contact_id FROM contact_metrics WHERE page_id = {page} AND shares = 7)"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    assert_eq!(sizes(&app).await, (3, 3));
+    let all_match = app
+        .query(|c| count(c, "segments s WHERE s.member_count <> (SELECT count(*) FROM segment_memberships sm WHERE sm.segment_id = s.id)"))
+        .await;
+    assert_eq!(
+        all_match, 0,
+        "every segment's member_count equals its memberships"
+    );
 }
