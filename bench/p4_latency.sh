@@ -2,7 +2,8 @@
 # P4 dashboard queries: times every "-- name:" section of bench/p4_queries.sql with
 # pgbench (RUNS sequential executions, one client, per-transaction log) and prints
 # p50 / p95 / max in ms; with PLANS=1 also prints each EXPLAIN (ANALYZE, BUFFERS).
-#   usage: BENCH_DB=fanfare_p34_p4 bench/p4_latency.sh   (env: RUNS=40 PAGE= CONTEST= CONTACT= PLANS=0)
+#   usage: BENCH_DB=fanfare_p34_p4 bench/p4_latency.sh   (env: RUNS=40 PAGE= CONTEST= CONTACT= PLANS=0
+#          ONLY=<regex on the section names> SKIP=<regex>)
 source "$(dirname "$0")/lib.sh"
 RUNS="${RUNS:-40}"; PLANS="${PLANS:-0}"
 PAGE="${PAGE:-$(psql -Atc "select id from pages where fb_page_id = '1111222233334444'" "$BENCH_DB")}"
@@ -17,6 +18,8 @@ awk -v dir="$WORK" '/^-- name: /{n++; f=sprintf("%s/q%02d.sql", dir, n); sub(/^-
 printf '%-80s %9s %9s %9s\n' query p50_ms p95_ms max_ms
 for q in "$WORK"/q*.sql; do
   name=$(cat "$q.name")
+  if [ -n "${ONLY:-}" ] && ! grep -qE "$ONLY" <<< "$name"; then continue; fi
+  if [ -n "${SKIP:-}" ] && grep -qE "$SKIP" <<< "$name"; then continue; fi
   if [ "$PLANS" = 1 ]; then
     echo "--- $name"
     { echo "EXPLAIN (ANALYZE, BUFFERS)"; cat "$q"; } | psql -q -v page="$PAGE" -v contest="$CONTEST" -v contact="$CONTACT" "$BENCH_DB" | sed '/^$/d'

@@ -1519,25 +1519,6 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     let (st, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": page, "name": "Sharers", "rule": {"field": "shares", "op": "gte", "value": 5}}))).await;
     assert_eq!(st, 201, "{seg}");
     assert_eq!(seg["key"], "custom-sharers");
-    let sizes = |app: &TestApp| {
-        let token = inst.token.clone();
-        let url = format!("/api/v1/segments?page_id={page}");
-        async move {
-            let (_, segs) = api(app, &token, "GET", &url, None).await;
-            let api_size = segs["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["key"] == "custom-sharers")
-                .unwrap()["size"]
-                .as_i64()
-                .unwrap();
-            let counted = app
-                .query(move |c| count(c, &format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = 'custom-sharers'")))
-                .await;
-            (api_size, counted)
-        }
-    };
     let recompute = || {
         api(
             &app,
@@ -1548,7 +1529,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
         )
     };
     assert_eq!(recompute().await.0, 200);
-    assert_eq!(sizes(&app).await, (5, 5));
+    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (5, 5));
     // Two leave (shares drop), one joins: the rollup follows both directions.
     app.query(move |c| {
         diesel::sql_query(format!(
@@ -1559,7 +1540,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     })
     .await;
     assert_eq!(recompute().await.0, 200);
-    assert_eq!(sizes(&app).await, (4, 4));
+    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (4, 4));
     // A member's contact row deleted: the memberships go by cascade, and the size too.
     app.query(move |c| {
         diesel::sql_query(format!(
@@ -1569,7 +1550,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
         .unwrap();
     })
     .await;
-    assert_eq!(sizes(&app).await, (3, 3));
+    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (3, 3));
     let all_match = app
         .query(|c| count(c, "segments s WHERE s.member_count <> (SELECT count(*) FROM segment_memberships sm WHERE sm.segment_id = s.id)"))
         .await;
@@ -1577,4 +1558,28 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
         all_match, 0,
         "every segment's member_count equals its memberships"
     );
+}
+
+/// (size shown by `GET /api/v1/segments`, memberships counted) of `custom-sharers`.
+async fn rollup_sizes(app: &TestApp, token: &str, page: i64) -> (i64, i64) {
+    let (_, segs) = api(
+        app,
+        token,
+        "GET",
+        &format!("/api/v1/segments?page_id={page}"),
+        None,
+    )
+    .await;
+    let api_size = segs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "custom-sharers")
+        .unwrap()["size"]
+        .as_i64()
+        .unwrap();
+    let counted = app
+        .query(move |c| count(c, &format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = 'custom-sharers'")))
+        .await;
+    (api_size, counted)
 }
