@@ -1518,7 +1518,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     .await;
     let (st, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": page, "name": "Sharers", "rule": {"field": "shares", "op": "gte", "value": 5}}))).await;
     assert_eq!(st, 201, "{seg}");
-    assert_eq!(seg["key"], "custom-sharers");
+    let key = seg["key"].as_str().unwrap().to_string();
     let recompute = || {
         api(
             &app,
@@ -1529,7 +1529,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
         )
     };
     assert_eq!(recompute().await.0, 200);
-    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (5, 5));
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (5, 5));
     // Two leave (shares drop), one joins: the rollup follows both directions.
     app.query(move |c| {
         diesel::sql_query(format!(
@@ -1540,7 +1540,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     })
     .await;
     assert_eq!(recompute().await.0, 200);
-    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (4, 4));
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (4, 4));
     // A member's contact row deleted: the memberships go by cascade, and the size too.
     app.query(move |c| {
         diesel::sql_query(format!(
@@ -1550,7 +1550,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
         .unwrap();
     })
     .await;
-    assert_eq!(rollup_sizes(&app, &inst.token, page).await, (3, 3));
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (3, 3));
     let all_match = app
         .query(|c| count(c, "segments s WHERE s.member_count <> (SELECT count(*) FROM segment_memberships sm WHERE sm.segment_id = s.id)"))
         .await;
@@ -1560,8 +1560,8 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     );
 }
 
-/// (size shown by `GET /api/v1/segments`, memberships counted) of `custom-sharers`.
-async fn rollup_sizes(app: &TestApp, token: &str, page: i64) -> (i64, i64) {
+/// (size shown by `GET /api/v1/segments`, memberships counted) of segment `key`.
+async fn rollup_sizes(app: &TestApp, token: &str, page: i64, key: &str) -> (i64, i64) {
     let (_, segs) = api(
         app,
         token,
@@ -1574,12 +1574,11 @@ async fn rollup_sizes(app: &TestApp, token: &str, page: i64) -> (i64, i64) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["key"] == "custom-sharers")
+        .find(|s| s["key"] == key)
         .unwrap()["size"]
         .as_i64()
         .unwrap();
-    let counted = app
-        .query(move |c| count(c, &format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = 'custom-sharers'")))
-        .await;
+    let sql = format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = '{key}'");
+    let counted = app.query(move |c| count(c, &sql)).await;
     (api_size, counted)
 }
