@@ -208,6 +208,14 @@ pub fn recompute(
     // 4 MB at a million contacts (a third of the recompute time, issue 10 P4).
     // Local to the caller's transaction.
     diesel::sql_query("SELECT set_config('work_mem', '64MB', true)").execute(conn)?;
+    // Same lock order as `refresh_dirty` (dirty metrics rows, then segment rows),
+    // so a recompute and a concurrent incremental refresh cannot deadlock: the
+    // refresh skips these rows, or this waits for the refresh to commit.
+    diesel::sql_query(
+        "SELECT contact_id FROM contact_metrics WHERE page_id = $1 AND dirty ORDER BY contact_id FOR UPDATE",
+    )
+    .bind::<BigInt, _>(page_id)
+    .execute(conn)?;
     ensure_personas(conn, page_id, s)?;
     for seg in of_page(conn, page_id)? {
         evaluate(conn, &seg, None)?;
