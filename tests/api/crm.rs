@@ -1544,7 +1544,7 @@ async fn segment_sizes_rollup_follows_every_membership_change() {
     // A member's contact row deleted: the memberships go by cascade, and the size too.
     app.query(move |c| {
         diesel::sql_query(format!(
-            "DELETE FROM contacts WHERE id = (SELECT contact_id FROM contact_metrics WHERE page_id = {page} AND shares = 7)"
+            "DELETE FROM contacts WHERE id = (SELECT contact_id FROM contact_metrics WHERE page_id = {page} AND shares = 7 ORDER BY contact_id LIMIT 1)"
         ))
         .execute(c)
         .unwrap();
