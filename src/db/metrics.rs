@@ -16,24 +16,34 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
             #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
             hi: Option<i64>,
         }
-        let b: Bounds = diesel::sql_query("SELECT min(id) AS lo, max(id) AS hi FROM activities WHERE page_id = $1")
-            .bind::<BigInt, _>(page_id)
-            .get_result(c)?;
-        let (Some(lo), Some(hi)) = (b.lo, b.hi) else { return Ok(0) };
-        let mut n = 0;
-        let step = 50_000;
-        let mut start = lo;
-        while start <= hi {
-            n += diesel::sql_query(
-                "SELECT fanfare_apply_activity_rows(COALESCE(jsonb_agg(to_jsonb(a)), '[]'), 1) \
-                 FROM activities a WHERE a.page_id = $1 AND a.id >= $2 AND a.id < $3",
-            )
-            .bind::<BigInt, _>(page_id)
-            .bind::<BigInt, _>(start)
-            .bind::<BigInt, _>(start + step)
-            .execute(c)? as i64;
-            start += step;
+        // Chunked by contact, not by activity id: every contact's metrics row is
+        // then written once (an insert) instead of once per chunk its activities
+        // fall in (at 10M activities over 1M contacts: 1M inserts instead of ~10M
+        // upserts, issue 10 P4). The sums are the same whatever the chunking.
+        let b: Bounds = diesel::sql_query(
+            "SELECT min(contact_id) AS lo, max(contact_id) AS hi FROM activities WHERE page_id = $1",
+        )
+        .bind::<BigInt, _>(page_id)
+        .get_result(c)?;
+        let apply = "SELECT fanfare_apply_activity_rows(COALESCE(jsonb_agg(to_jsonb(a)), '[]'), 1) \
+                     FROM activities a WHERE a.page_id = $1";
+        if let (Some(lo), Some(hi)) = (b.lo, b.hi) {
+            let step = 5_000;
+            let mut start = lo;
+            while start <= hi {
+                diesel::sql_query(format!("{apply} AND a.contact_id >= $2 AND a.contact_id < $3"))
+                    .bind::<BigInt, _>(page_id)
+                    .bind::<BigInt, _>(start)
+                    .bind::<BigInt, _>(start + step)
+                    .execute(c)?;
+                start += step;
+            }
         }
+        // Anonymous activities (page views before the visitor was known) count in
+        // the daily stats only.
+        diesel::sql_query(format!("{apply} AND a.contact_id IS NULL"))
+            .bind::<BigInt, _>(page_id)
+            .execute(c)?;
         // Latest marketing consent per contact, and share engagement from snapshots.
         diesel::sql_query(
             "UPDATE contact_metrics m SET marketing_opt_in = x.granted FROM ( \
@@ -43,7 +53,6 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
         )
         .bind::<BigInt, _>(page_id)
         .execute(c)?;
-        let _ = n;
         let total: i64 = {
             use super::schema::activities;
             activities::table.filter(activities::page_id.eq(page_id)).count().get_result(c)?

@@ -660,6 +660,7 @@ diesel::table! {
         rule -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        member_count -> Int8,
     }
 }
 

@@ -135,6 +135,7 @@ async fn worker_loop(
             }
         }
         // Drain: keep claiming while there is work.
+        let mut last_refresh = std::time::Instant::now();
         loop {
             let registry = registry.clone();
             let ctx2 = ctx.clone();
@@ -147,6 +148,11 @@ async fn worker_loop(
                 Ok(report) if report.claimed > 0 => {
                     if *stop.borrow() {
                         break;
+                    }
+                    // While the queue stays busy, segments still follow events.
+                    if index == 0 && last_refresh.elapsed() >= SEGMENT_REFRESH_EVERY {
+                        refresh_now(&db, &ctx).await;
+                        last_refresh = std::time::Instant::now();
                     }
                 }
                 Ok(_) => break,
@@ -163,16 +169,7 @@ async fn worker_loop(
         // Segments follow activity that did not come through a job (fan page
         // views): the first worker refreshes dirty contacts on every tick.
         if index == 0 {
-            let segments = ctx.settings.segments.clone();
-            if let Err(e) = db
-                .run(move |c| {
-                    use diesel::Connection;
-                    Ok(c.transaction(|c| crate::db::segments::refresh_dirty(c, &segments, 5000))?)
-                })
-                .await
-            {
-                tracing::debug!(error = %e, "segment refresh tick failed");
-            }
+            refresh_now(&db, &ctx).await;
         }
         tokio::select! {
             _ = notify.notified() => {}
@@ -181,6 +178,43 @@ async fn worker_loop(
         }
     }
     tracing::debug!(worker = index, "job worker stopped");
+}
+
+/// How often the first worker refreshes dirty segment memberships between batches
+/// while the queue is busy. Event batches no longer refresh segments in their own
+/// transaction (that was a third of their database time, issue 10 P3), so this
+/// bounds how far segment sizes shown to admins lag behind processed events:
+/// about this interval plus one batch and one refresh while events stream in,
+/// and one refresh after the queue drains (the refresh on every idle tick).
+pub const SEGMENT_REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// Contacts re-evaluated per refresh transaction.
+const REFRESH_CHUNK: i64 = 5000;
+
+async fn refresh_now(db: &Db, ctx: &JobContext) {
+    let segments = ctx.settings.segments.clone();
+    if let Err(e) = db.run(move |c| Ok(refresh_segments(c, &segments)?)).await {
+        tracing::debug!(error = %e, "segment refresh failed");
+    }
+}
+
+/// Re-evaluates every dirty contact, [`REFRESH_CHUNK`] per transaction (so row
+/// locks on `contact_metrics` are held briefly), until none is left except those
+/// locked by running batches (skipped; they stay dirty for the next refresh).
+/// Returns how many contacts were refreshed.
+pub fn refresh_segments(
+    conn: &mut PgConnection,
+    segments: &crate::config::SegmentSettings,
+) -> diesel::QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let n =
+            conn.transaction(|c| crate::db::segments::refresh_dirty(c, segments, REFRESH_CHUNK))?;
+        total += n;
+        if n < REFRESH_CHUNK as usize {
+            return Ok(total);
+        }
+    }
 }
 
 /// Holds a dedicated connection that LISTENs, reconnecting when it drops.

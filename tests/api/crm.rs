@@ -1334,6 +1334,8 @@ async fn drain(app: &TestApp, batch: i64) {
                 break;
             }
         }
+        // As the worker does once the queue is drained.
+        fanfare::jobs::worker::refresh_segments(&mut c, &ctx.settings.segments).unwrap();
     })
     .await
     .unwrap();
@@ -1483,7 +1485,100 @@ async fn batch_event_processing_has_the_effects_of_one_event_at_a_time() {
         .await;
         drain(&app, batch).await;
         assert_eq!(app.query(dump).await, first, "replay with batch {batch}");
+        // Rebuilding the rollups from the timeline (chunked by contact) gives the
+        // same metrics and daily stats as the triggers did event by event.
+        let page_id = inst.page_id;
+        app.query(move |c| fanfare::db::metrics::rebuild(c, page_id).unwrap())
+            .await;
+        assert_eq!(app.query(dump).await, first, "rebuild after batch {batch}");
         dumps.push(first);
     }
     assert_eq!(dumps[0], dumps[1], "batch and single paths differ");
+}
+
+/// Segment sizes come from `segments.member_count`, kept by statement triggers on
+/// `segment_memberships` (issue 10, P4): it must equal the real count after a
+/// recompute adds and removes members, and after a cascaded delete.
+#[tokio::test]
+async fn segment_sizes_rollup_follows_every_membership_change() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let page = inst.page_id;
+    // Ten contacts, shares 0..9, straight into the CRM tables.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "WITH n AS (INSERT INTO contacts (page_id, display_name, first_source) \
+               SELECT {page}, 'Rollup ' || g, 'webhook' FROM generate_series(0, 9) g RETURNING id, display_name) \
+             INSERT INTO contact_metrics (contact_id, page_id, shares) \
+             SELECT id, {page}, split_part(display_name, ' ', 2)::int FROM n"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let (st, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": page, "name": "Sharers", "rule": {"field": "shares", "op": "gte", "value": 5}}))).await;
+    assert_eq!(st, 201, "{seg}");
+    let key = seg["key"].as_str().unwrap().to_string();
+    let recompute = || {
+        api(
+            &app,
+            &inst.token,
+            "POST",
+            "/api/v1/segments/recompute",
+            Some(json!({"page_id": page})),
+        )
+    };
+    assert_eq!(recompute().await.0, 200);
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (5, 5));
+    // Two leave (shares drop), one joins: the rollup follows both directions.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "UPDATE contact_metrics SET shares = CASE WHEN shares IN (8, 9) THEN 0 WHEN shares = 1 THEN 7 ELSE shares END WHERE page_id = {page}"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    assert_eq!(recompute().await.0, 200);
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (4, 4));
+    // A member's contact row deleted: the memberships go by cascade, and the size too.
+    app.query(move |c| {
+        diesel::sql_query(format!(
+            "DELETE FROM contacts WHERE id = (SELECT contact_id FROM contact_metrics WHERE page_id = {page} AND shares = 7 ORDER BY contact_id LIMIT 1)"
+        ))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    assert_eq!(rollup_sizes(&app, &inst.token, page, &key).await, (3, 3));
+    let all_match = app
+        .query(|c| count(c, "segments s WHERE s.member_count <> (SELECT count(*) FROM segment_memberships sm WHERE sm.segment_id = s.id)"))
+        .await;
+    assert_eq!(
+        all_match, 0,
+        "every segment's member_count equals its memberships"
+    );
+}
+
+/// (size shown by `GET /api/v1/segments`, memberships counted) of segment `key`.
+async fn rollup_sizes(app: &TestApp, token: &str, page: i64, key: &str) -> (i64, i64) {
+    let (_, segs) = api(
+        app,
+        token,
+        "GET",
+        &format!("/api/v1/segments?page_id={page}"),
+        None,
+    )
+    .await;
+    let api_size = segs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap()["size"]
+        .as_i64()
+        .unwrap();
+    let sql = format!("segment_memberships sm JOIN segments s ON s.id = sm.segment_id WHERE s.page_id = {page} AND s.key = '{key}'");
+    let counted = app.query(move |c| count(c, &sql)).await;
+    (api_size, counted)
 }

@@ -1,6 +1,12 @@
 //! `process_event`: turns one stored webhook event into its CRM effects
 //! (`domain::events`), then marks it processed. Idempotent twice over: processed
 //! events are skipped, and every effect is keyed so a replay changes nothing.
+//!
+//! Segment memberships follow the events shortly after, not in the same
+//! transaction: the worker refreshes dirty contacts between batches at most every
+//! [`SEGMENT_REFRESH_EVERY`](crate::jobs::worker::SEGMENT_REFRESH_EVERY) while the
+//! queue is busy, and as soon as it is drained (issue 10, P3: the refresh was
+//! about a third of the database time of every batch).
 
 use diesel::pg::PgConnection;
 use serde::Deserialize;
@@ -31,12 +37,7 @@ impl ProcessEvent {
 
     /// `batch`: write through [`crate::domain::events::apply_batch`] (same
     /// effects as one [`crate::domain::events::apply`] per event, in order).
-    fn process(
-        ctx: &JobContext,
-        conn: &mut PgConnection,
-        ids: &[i64],
-        batch: bool,
-    ) -> Result<(), JobError> {
+    fn process(conn: &mut PgConnection, ids: &[i64], batch: bool) -> Result<(), JobError> {
         let events = webhooks::find_events(conn, ids)?;
         let pending: Vec<&webhooks::Event> =
             events.iter().filter(|e| e.processed_at.is_none()).collect();
@@ -54,8 +55,9 @@ impl ProcessEvent {
         }
         let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
         webhooks::mark_events_processed(conn, &ids)?;
-        // Segments follow the events in the same transaction.
-        crate::db::segments::refresh_dirty(conn, &ctx.settings.segments, 5000)?;
+        // Segments are not refreshed here: the contacts touched are flagged dirty
+        // (rollup triggers) and the worker refreshes them in its own transaction,
+        // coalescing many batches (see `jobs::worker::refresh_segments`).
         Ok(())
     }
 }
@@ -65,17 +67,17 @@ impl JobHandler for ProcessEvent {
         KIND
     }
 
-    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+    fn run(&self, _ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let ids = Self::event_ids(std::slice::from_ref(job))?;
-        Self::process(ctx, conn, &ids, false)
+        Self::process(conn, &ids, false)
     }
 
     fn run_batch(
         &self,
-        ctx: &JobContext,
+        _ctx: &JobContext,
         conn: &mut PgConnection,
         jobs: &[Job],
     ) -> Option<Result<(), JobError>> {
-        Some(Self::event_ids(jobs).and_then(|ids| Self::process(ctx, conn, &ids, true)))
+        Some(Self::event_ids(jobs).and_then(|ids| Self::process(conn, &ids, true)))
     }
 }
