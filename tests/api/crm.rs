@@ -55,8 +55,10 @@ fn dump(c: &mut PgConnection) -> Vec<String> {
         "SELECT concat_ws('|', contact_id, kind, value, name) AS line FROM contact_identities",
         "SELECT concat_ws('|', contact_id, contest_id, kind, dedupe_key, details::text) AS line FROM activities",
         "SELECT concat_ws('|', contest_id, contact_id, comment_id, status, text, entry_period) AS line FROM entries",
-        "SELECT concat_ws('|', contact_id, entries, comments, reactions, shares, mentions, ratings, posts, sentiment_sum, sentiment_count, advocacy) AS line FROM contact_metrics",
-        "SELECT concat_ws('|', page_id, contest_id, day, kind, sum(n), sum(sentiment_sum), sum(sentiment_count)) AS line FROM daily_stats GROUP BY page_id, contest_id, day, kind",
+        "SELECT concat_ws('|', contact_id, entries, comments, reactions, shares, mentions, ratings, posts, round(sentiment_sum::numeric, 9), sentiment_count, advocacy) AS line FROM contact_metrics",
+        // Rollups are split over shards picked by the writing backend, so the
+        // float sum is added in a varying order: compare it rounded.
+        "SELECT concat_ws('|', page_id, contest_id, day, kind, sum(n), round(sum(sentiment_sum)::numeric, 9), sum(sentiment_count)) AS line FROM daily_stats GROUP BY page_id, contest_id, day, kind",
         // Segment ids depend on when a page's segments were first created; keys do not.
         "SELECT concat_ws('|', s.page_id, s.key, sm.contact_id) AS line FROM segment_memberships sm JOIN segments s ON s.id = sm.segment_id",
     ];
