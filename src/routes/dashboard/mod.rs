@@ -304,6 +304,16 @@ pub fn outcome<T>(
     }
 }
 
+/// Another tenant's item is a 404 page, never a flash on our own page.
+pub fn not_found_stays<T>(result: &Result<T, AppError>) -> Result<(), DashError> {
+    if let Err(e) = result {
+        if e.status() == actix_web::http::StatusCode::NOT_FOUND {
+            return Err(AppError::not_found("not found").into());
+        }
+    }
+    Ok(())
+}
+
 /// A person-readable message for a refused action, with the form-schema issues
 /// spelled out when there are any.
 pub fn explain(e: &AppError) -> String {

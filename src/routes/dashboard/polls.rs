@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::contests::{in_zone, status_badge};
 use super::winners::{contest_tabs, ContestTab};
-use super::{outcome, see_other, Ctx, DashError, DashResult, FormData};
+use super::{not_found_stays, outcome, see_other, Ctx, DashResult, FormData};
 use crate::db::contests::{self, Contest};
 use crate::db::polls::{self, Poll};
 use crate::domain::contest::Status;
@@ -215,16 +215,6 @@ async fn show(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> Das
         c: contest,
     };
     ctx.render(&page)
-}
-
-/// Another tenant's item is a 404 page, never a flash on our own page.
-fn not_found_stays<T>(result: &Result<T, AppError>) -> Result<(), DashError> {
-    if let Err(e) = result {
-        if e.status() == actix_web::http::StatusCode::NOT_FOUND {
-            return Err(AppError::not_found("not found").into());
-        }
-    }
-    Ok(())
 }
 
 async fn open(

@@ -15,7 +15,7 @@ use askama::Template;
 use chrono::Utc;
 
 use super::contests::{entry_author, image_url, in_zone, status_badge};
-use super::{outcome, see_other, Ctx, DashError, DashResult, FormData};
+use super::{not_found_stays, outcome, see_other, Ctx, DashResult, FormData};
 use crate::db::contests::{self, Contest};
 use crate::db::{draws, entries, judging, points as ledger};
 use crate::domain::contest::Status;
@@ -342,16 +342,6 @@ async fn add_criterion(
         &format!("/dashboard/contests/{id}/judging"),
         &[flash],
     ))
-}
-
-/// Another tenant's item is a 404 page, never a flash on our own page.
-fn not_found_stays<T>(result: &Result<T, AppError>) -> Result<(), DashError> {
-    if let Err(e) = result {
-        if e.status() == actix_web::http::StatusCode::NOT_FOUND {
-            return Err(AppError::not_found("not found").into());
-        }
-    }
-    Ok(())
 }
 
 async fn score(
