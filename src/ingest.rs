@@ -8,6 +8,13 @@
 //! one durable commit per request, and nothing is acknowledged before it is
 //! committed.
 //!
+//! The group's transaction does **not** `NOTIFY`: Postgres serialises the commits
+//! of every transaction that has notified (`PreCommit_Notify` takes a database-wide
+//! lock held until the commit record is flushed), which would stop concurrent
+//! groups from sharing WAL flushes. In-process workers are woken directly after
+//! the commit; other processes' workers get one coalesced `NOTIFY` from a separate
+//! task ([`notifier_loop`]), sent after the commit in a transaction of its own.
+//!
 //! If a group's transaction fails because Postgres is unavailable, every request
 //! in it gets 503 and the platform retries. Any other failure is retried one
 //! delivery at a time, so a single poisonous body cannot fail its neighbours.
@@ -16,9 +23,9 @@ use std::sync::Arc;
 
 use actix_web::web::Bytes;
 use diesel::pg::PgConnection;
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 use sha2::{Digest, Sha256};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
 use crate::db::{webhooks as q, Db};
 use crate::error::AppError;
@@ -70,6 +77,8 @@ struct WriterCtx {
     metrics: Metrics,
     wakeup: Wakeup,
     max_attempts: i32,
+    /// Asks [`notifier_loop`] for one `NOTIFY`; permits coalesce.
+    notify: Arc<Notify>,
 }
 
 impl Ingestor {
@@ -84,11 +93,14 @@ impl Ingestor {
     ) -> Ingestor {
         let (tx, rx) = mpsc::channel::<Pending>(max_batch.max(1) * writers.max(1) * 4);
         let rx = Arc::new(Mutex::new(rx));
+        let notify = Arc::new(Notify::new());
+        tokio::spawn(notifier_loop(db.clone(), notify.clone()));
         let ctx = WriterCtx {
             db,
             metrics,
             wakeup,
             max_attempts,
+            notify,
         };
         for _ in 0..writers.max(1) {
             let rx = rx.clone();
@@ -152,6 +164,7 @@ async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, ma
                 }
                 if any_new {
                     ctx.wakeup.wake_all();
+                    ctx.notify.notify_one();
                 }
             }
             Err(err) => {
@@ -163,6 +176,29 @@ async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, ma
                     ))));
                 }
             }
+        }
+    }
+}
+
+/// Sends one `NOTIFY` on the jobs channel per wake-up request, after the groups
+/// that asked for it have committed; requests made while one is being sent are
+/// folded into the next. The transaction only notifies, so it may skip waiting for
+/// its commit record to reach disk: losing it in a crash loses a wake-up, not data
+/// (workers also poll).
+async fn notifier_loop(db: Db, notify: Arc<Notify>) {
+    loop {
+        notify.notified().await;
+        let sent = db
+            .run(|conn| {
+                conn.transaction(|c| {
+                    diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+                    crate::db::jobs::notify(c)
+                })
+                .map_err(AppError::from)
+            })
+            .await;
+        if let Err(err) = sent {
+            tracing::warn!(error = %err, "could not NOTIFY job workers of new events");
         }
     }
 }
@@ -307,7 +343,6 @@ fn insert_prepared(
     if !events.is_empty() {
         q::insert_events(conn, &events)?;
         q::enqueue_event_jobs(conn, &with_events, ctx.max_attempts)?;
-        crate::db::jobs::notify(conn)?;
     }
     Ok(outcomes)
 }

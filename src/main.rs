@@ -1,8 +1,26 @@
 //! The `fanfare` binary: a thin wrapper around [`fanfare::cli::run`].
 
 fn main() {
+    limit_malloc_arenas();
     if let Err(err) = fanfare::cli::run() {
         eprintln!("error: {err:#}");
         std::process::exit(1);
+    }
+}
+
+/// glibc gives busy threads their own malloc arenas (up to 8 per core) and keeps
+/// freed memory in each; with actix, tokio and the blocking pool that is many
+/// arenas, and under webhook load about 11 MB of peak resident memory went to them
+/// (P6 in BENCHMARKS.md: 76 MB peak with the default, 65 MB with two arenas). Two
+/// arenas keep contention low on the small machines Fanfare targets. An explicit
+/// `MALLOC_ARENA_MAX` in the environment still wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists;
+        // mallopt only adjusts allocator parameters.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
     }
 }

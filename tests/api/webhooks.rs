@@ -2,6 +2,7 @@
 //! deduplication, size limits, outages, events and their jobs.
 
 use diesel::prelude::*;
+use diesel::connection::SimpleConnection;
 use fanfare::platform::facebook::signature::{sign_sha1, sign_sha256};
 use serde_json::Value;
 
@@ -477,4 +478,54 @@ async fn metrics_count_accepted_duplicate_and_rejected_deliveries_queue_depth_an
         r#"fanfare_http_request_duration_seconds_bucket{method="POST",route="/webhooks/facebook",status="2xx",le="+Inf"}"#,
     );
     assert_eq!(inf, 3.0);
+}
+
+/// Ingest commits without NOTIFY (a notifying transaction holds a database-wide
+/// lock through its commit, which would serialise concurrent groups), so workers in
+/// other processes must still hear of new events from the NOTIFY sent after the
+/// commit. A LISTENing connection of the test's own, like `fanfare worker` in
+/// another process, receives it, and the delivery is already stored by then.
+#[tokio::test]
+async fn a_stored_delivery_notifies_workers_in_other_processes_after_its_commit() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            ..Spawn::default()
+        },
+        |_| {},
+    )
+    .await;
+    let url = app.db.url.clone();
+    let mut listener = tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        conn.batch_execute(&format!("LISTEN {}", fanfare::db::jobs::CHANNEL))
+            .unwrap();
+        conn
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        post_signed(&app, &fixture("feed-comment-add"))
+            .await
+            .status(),
+        200
+    );
+    let stored = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            // An empty query reads whatever notifications the server has sent.
+            listener.batch_execute("SELECT 1").unwrap();
+            if listener.notifications_iter().any(|n| n.is_ok()) {
+                return count(&mut listener, "webhook_events");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no NOTIFY within 10 s of a stored delivery"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(stored, 1, "the event was committed before the NOTIFY");
 }

@@ -293,12 +293,15 @@ pub async fn render(
     Ok(resp.content_type("text/html; charset=utf-8").body(html))
 }
 
-/// Records a fan page view once per visitor, contest and day.
+/// Records a fan page view once per visitor, contest and day. With `person` (the
+/// app-scoped id of an authorised signed_request), the visitor is first linked to
+/// that person's contact, in the same transaction: a first visit costs one commit.
 pub async fn record_view(
     state: &AppState,
     fan: &FanRequest,
     contest: &Contest,
     details: serde_json::Value,
+    person: Option<String>,
 ) -> Result<(), AppError> {
     let (page_id, contest_id, visitor) = (contest.page_id, contest.id, fan.visitor_id.clone());
     let day = Utc::now().format("%Y-%m-%d").to_string();
@@ -306,6 +309,18 @@ pub async fn record_view(
     state
         .db
         .transaction(move |c| {
+            if let Some(asid) = person {
+                let r = crate::db::contacts::resolve(
+                    c,
+                    &crate::db::contacts::Observation {
+                        page_id,
+                        asid: Some(asid),
+                        source: "fan_page",
+                        ..Default::default()
+                    },
+                )?;
+                crate::db::visitors::link(c, &visitor, page_id, r.contact_id)?;
+            }
             crate::db::visitors::touch(c, &visitor, page_id)?;
             let contact = crate::db::visitors::contact_of(c, &visitor)?;
             activities::record(
@@ -398,7 +413,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let fan = FanRequest::from(&req);
     let (contest, page) = load_public(&state, slug.into_inner()).await?;
-    record_view(&state, &fan, &contest, json!({"via": "link"})).await?;
+    record_view(&state, &fan, &contest, json!({"via": "link"}), None).await?;
     let extras = PageExtras {
         flashes: flashes_from_query(&q),
         ..Default::default()

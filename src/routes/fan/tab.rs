@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::context::FanRequest;
 use super::page::{record_view, render, PageExtras};
-use crate::db::{contacts, contests, pages};
+use crate::db::{contests, pages};
 use crate::domain::entry_form::Prefill;
 use crate::error::AppError;
 use crate::platform::facebook::signed_request::SignedRequest;
@@ -65,6 +65,7 @@ async fn for_page(
     };
     let mut extras = PageExtras::default();
     let mut details = json!({"via": if signed.is_some() { "tab" } else { "link" }});
+    let mut person = None;
     if let Some((sr, raw)) = signed {
         // `page.liked` is a signal to record, never a gate (like-gating is banned).
         if let Some(liked) = sr.page.as_ref().and_then(|p| p.liked) {
@@ -77,29 +78,11 @@ async fn for_page(
                     .insert("country".into(), country.to_uppercase());
             }
         }
-        // An authorised signed_request names the person: link their visit.
-        if let Some(asid) = sr.app_scoped_user_id().map(str::to_string) {
-            let (page_id, visitor) = (page.id, fan.visitor_id.clone());
-            state
-                .db
-                .run(move |c| {
-                    let r = contacts::resolve(
-                        c,
-                        &contacts::Observation {
-                            page_id,
-                            asid: Some(asid),
-                            source: "fan_page",
-                            ..Default::default()
-                        },
-                    )?;
-                    crate::db::visitors::link(c, &visitor, page_id, r.contact_id)?;
-                    Ok(())
-                })
-                .await?;
-        }
+        // An authorised signed_request names the person: the view links their visit.
+        person = sr.app_scoped_user_id().map(str::to_string);
         extras.signed_request = Some(raw);
     }
-    record_view(state, &fan, &contest, details).await?;
+    record_view(state, &fan, &contest, details, person).await?;
     render(state, &fan, contest, page, extras, StatusCode::OK).await
 }
 

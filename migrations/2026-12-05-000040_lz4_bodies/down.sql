@@ -1,0 +1,3 @@
+ALTER TABLE webhook_deliveries ALTER COLUMN body SET COMPRESSION pglz;
+ALTER TABLE webhook_events ALTER COLUMN value SET COMPRESSION pglz;
+ALTER TABLE activities ALTER COLUMN details SET COMPRESSION pglz;
