@@ -10,9 +10,10 @@ fn main() {
 
 /// glibc gives busy threads their own malloc arenas (up to 8 per core) and keeps
 /// freed memory in each; with actix, tokio and the blocking pool that is many
-/// arenas, and under webhook load about 11 MB of peak resident memory went to them
-/// (P6 in BENCHMARKS.md: 76 MB peak with the default, 65 MB with two arenas). Two
-/// arenas keep contention low on the small machines Fanfare targets. An explicit
+/// arenas, and under webhook load over 10 MB of peak resident memory went to them
+/// (P6 in BENCHMARKS.md: 74-76 MB peak with the default, 65 MB with two arenas,
+/// 62 MB with one, at the same request rate). Allocation is a few percent of the
+/// process's CPU, so sharing one arena costs little. An explicit
 /// `MALLOC_ARENA_MAX` in the environment still wins.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -20,7 +21,7 @@ fn limit_malloc_arenas() {
         // SAFETY: called first thing in `main`, before any other thread exists;
         // mallopt only adjusts allocator parameters.
         unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
+            libc::mallopt(libc::M_ARENA_MAX, 1);
         }
     }
 }
