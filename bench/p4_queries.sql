@@ -1,9 +1,11 @@
 -- Every dashboard and admin-API read that grows with contacts or activities, as the
 -- code sends it (src/db/*.rs; bound values inlined, as the unnamed prepared
 -- statements diesel sends are planned with their values). Page :page, contest
--- :contest, one contact :contact. Sections start with "-- name: <label>" so that
+-- :contest, one contact :contact, the ids of two personas :campaigner and
+-- :side_liner (db::crm::list looks the segment's id up first and sends it).
+-- Sections start with "-- name: <label>" so that
 -- bench/p4_latency.sh can time each one with pgbench.
---   psql -v page=1 -v contest=1 -v contact=123 -f bench/p4_queries.sql DB   (plans)
+--   psql -v page=1 -v contest=1 -v contact=123 -v campaigner=4 -v side_liner=6 -f bench/p4_queries.sql DB   (plans)
 
 -- name: contacts list, recent (default), first 50  [db::crm::list]
 SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
@@ -67,9 +69,7 @@ SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_
      JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
   FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
   WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
-    AND EXISTS (SELECT 1 FROM segment_memberships sm
-                WHERE sm.segment_id = (SELECT s.id FROM segments s WHERE s.page_id = :page AND s.key = 'campaigner')
-                  AND sm.contact_id = c.id)
+    AND EXISTS (SELECT 1 FROM segment_memberships sm WHERE sm.segment_id = :campaigner AND sm.contact_id = c.id)
   ORDER BY m.advocacy DESC, m.contact_id LIMIT 50 OFFSET 0;
 
 -- name: contacts list, segment=side_liner, sort=recent  [db::crm::list]
@@ -86,9 +86,7 @@ SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_
      JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
   FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
   WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
-    AND EXISTS (SELECT 1 FROM segment_memberships sm
-                WHERE sm.segment_id = (SELECT s.id FROM segments s WHERE s.page_id = :page AND s.key = 'side_liner')
-                  AND sm.contact_id = c.id)
+    AND EXISTS (SELECT 1 FROM segment_memberships sm WHERE sm.segment_id = :side_liner AND sm.contact_id = c.id)
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contacts list, has_email=true, sort=recent  [db::crm::list]
@@ -188,9 +186,11 @@ SELECT day, sum(COALESCE(impressions, reactions + comments + shares, 0))::bigint
    WHERE e.page_id = :page AND e.text IS NOT NULL
      AND e.created_at >= current_date - 30 AND e.status <> 'disqualified' ORDER BY e.id DESC LIMIT 10000)
  UNION ALL
-(SELECT a.details->>'message', c.locale FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id
-   WHERE a.page_id = :page AND a.kind IN ('comment', 'mention', 'rating', 'post')
-     AND a.details->>'message' IS NOT NULL AND a.occurred_at >= current_date - 30 ORDER BY a.id DESC LIMIT 10000);
+(SELECT t.text, (SELECT c.locale FROM contacts c WHERE c.id = t.contact_id) FROM (
+    SELECT a.id, a.contact_id, a.details->>'message' AS text FROM activities a
+     WHERE a.page_id = :page AND a.kind IN ('comment', 'mention', 'rating', 'post')
+       AND a.details->>'message' IS NOT NULL AND a.occurred_at >= current_date - 30 ORDER BY a.id DESC LIMIT 10000) t
+  ORDER BY t.id DESC);
 
 -- name: export count, segment=side_liner  [db::crm::count_for_export]
 SELECT COALESCE((SELECT s.member_count - (

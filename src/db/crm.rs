@@ -116,14 +116,34 @@ pub fn list(
         ContactSort::Advocacy => "m.advocacy DESC, m.contact_id",
         ContactSort::Reach => "m.reach DESC, m.contact_id",
     };
-    // The segment filter probes the membership primary key (segment_id,
-    // contact_id) with the segment's id, looked up once, for each contact the
-    // walk reaches.
+    // The segment filter is sent with the segment's id as a value, not as a
+    // subquery on its key: the planner then knows from the statistics how large
+    // the segment is. A large one (a third of the contacts) is best served by
+    // walking the order's index and probing each contact's membership; a small
+    // one (a hundred members) by reading its members and sorting them. With the
+    // id hidden behind a subquery the planner walked the index for every
+    // segment: 5-8 s for 100 members at 1M contacts (issue 10, P4).
+    let segment_id = match &f.segment {
+        None => None,
+        Some(key) => {
+            use super::schema::segments;
+            let id: Option<i64> = segments::table
+                .filter(segments::page_id.eq(page_id))
+                .filter(segments::key.eq(key))
+                .select(segments::id)
+                .first(conn)
+                .optional()?;
+            match id {
+                Some(id) => Some(id),
+                // No such segment on this page: nobody is a member.
+                None => return Ok(Vec::new()),
+            }
+        }
+    };
     let sql = format!(
         "{SELECT} WHERE c.page_id = $1 AND m.page_id = $1 AND c.erased_at IS NULL \
-         AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM segment_memberships sm \
-              WHERE sm.segment_id = (SELECT s.id FROM segments s WHERE s.page_id = $1 AND s.key = $2) \
-                AND sm.contact_id = c.id)) \
+         AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM segment_memberships sm \
+              WHERE sm.segment_id = $2 AND sm.contact_id = c.id)) \
          AND ($3::text IS NULL OR c.display_name ILIKE $3 ESCAPE '\\' OR c.email ILIKE $3 ESCAPE '\\') \
          AND ($4::boolean IS NULL OR (c.email IS NOT NULL) = $4) \
          AND ($5::double precision IS NULL OR m.sentiment_avg >= $5) \
@@ -135,7 +155,7 @@ pub fn list(
         .map(|s| format!("%{}%", crate::domain::segment_rules::escape_like(s.trim())));
     diesel::sql_query(sql)
         .bind::<BigInt, _>(page_id)
-        .bind::<Nullable<Text>, _>(f.segment.clone())
+        .bind::<Nullable<BigInt>, _>(segment_id)
         .bind::<Nullable<Text>, _>(pattern)
         .bind::<Nullable<Bool>, _>(f.has_email)
         .bind::<Nullable<Double>, _>(f.min_sentiment)

@@ -1735,8 +1735,17 @@ async fn contacts_without_activity_are_listed_with_zeros_in_advocacy_and_reach_o
         vec![idle_a, voted, idle_b, advocate]
     );
     // The default order lists them all too, and an erased contact is hidden in
-    // every order.
+    // every order. A segment the page does not have has no members.
     assert_eq!(list("recent").await.len(), 4);
+    let (st, none) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contacts?page_id={page}&segment=no-such-segment&sort=advocacy"),
+        None,
+    )
+    .await;
+    assert_eq!((st, none["data"].as_array().unwrap().len()), (200, 0));
     exec(
         &app,
         format!("UPDATE contacts SET erased_at = now() WHERE id = {voted}"),
