@@ -10,6 +10,9 @@ PAGE="${PAGE:-$(psql -Atc "select id from pages where fb_page_id = '111122223333
 CONTEST="${CONTEST:-$(psql -Atc "select coalesce(min(id), 0) from contests where page_id = $PAGE" "$BENCH_DB")}"
 # A contact with a long timeline, picked once (not part of the timed queries).
 CONTACT="${CONTACT:-$(psql -Atc "select contact_id from contact_metrics where page_id = $PAGE order by comments desc limit 1" "$BENCH_DB")}"
+# The list's segment filter is sent with the segment's id (db::crm::list).
+CAMPAIGNER=$(psql -Atc "select coalesce(min(id), 0) from segments where page_id = $PAGE and key = 'campaigner'" "$BENCH_DB")
+SIDE_LINER=$(psql -Atc "select coalesce(min(id), 0) from segments where page_id = $PAGE and key = 'side_liner'" "$BENCH_DB")
 machine
 echo "db=$BENCH_DB page=$PAGE contest=$CONTEST contact=$CONTACT runs=$RUNS; $(psql -Atc "select (select count(*) from contacts) || ' contacts, ' || (select count(*) from activities) || ' activities'" "$BENCH_DB")"
 WORK=$(mktemp -d /tmp/bench_p4.XXXX); trap 'rm -rf "$WORK"' EXIT
@@ -22,10 +25,11 @@ for q in "$WORK"/q*.sql; do
   if [ -n "${SKIP:-}" ] && grep -qE "$SKIP" <<< "$name"; then continue; fi
   if [ "$PLANS" = 1 ]; then
     echo "--- $name"
-    { echo "EXPLAIN (ANALYZE, BUFFERS)"; cat "$q"; } | psql -q -v page="$PAGE" -v contest="$CONTEST" -v contact="$CONTACT" "$BENCH_DB" | sed '/^$/d'
+    { echo "EXPLAIN (ANALYZE, BUFFERS)"; cat "$q"; } | psql -q -v page="$PAGE" -v contest="$CONTEST" -v contact="$CONTACT" \
+      -v campaigner="$CAMPAIGNER" -v side_liner="$SIDE_LINER" "$BENCH_DB" | sed '/^$/d'
   fi
   ( cd "$WORK" && pgbench -n -c 1 -t "$RUNS" -D page="$PAGE" -D contest="$CONTEST" -D contact="$CONTACT" \
-      -f "$q" -l --log-prefix="$WORK/log" "$BENCH_DB" > "$WORK/out" 2>&1 ) || { cat "$WORK/out"; exit 1; }
+      -D campaigner="$CAMPAIGNER" -D side_liner="$SIDE_LINER" -f "$q" -l --log-prefix="$WORK/log" "$BENCH_DB" > "$WORK/out" 2>&1 ) || { cat "$WORK/out"; exit 1; }
   awk '{print $3 / 1000}' "$WORK"/log.* | sort -g > "$WORK/lat"; rm -f "$WORK"/log.*
   python3 - "$WORK/lat" "$name" <<'PY'
 import math, sys

@@ -1,9 +1,11 @@
 -- Every dashboard and admin-API read that grows with contacts or activities, as the
 -- code sends it (src/db/*.rs; bound values inlined, as the unnamed prepared
 -- statements diesel sends are planned with their values). Page :page, contest
--- :contest, one contact :contact. Sections start with "-- name: <label>" so that
+-- :contest, one contact :contact, the ids of two personas :campaigner and
+-- :side_liner (db::crm::list looks the segment's id up first and sends it).
+-- Sections start with "-- name: <label>" so that
 -- bench/p4_latency.sh can time each one with pgbench.
---   psql -v page=1 -v contest=1 -v contact=123 -f bench/p4_queries.sql DB   (plans)
+--   psql -v page=1 -v contest=1 -v contact=123 -v campaigner=4 -v side_liner=6 -f bench/p4_queries.sql DB   (plans)
 
 -- name: contacts list, recent (default), first 50  [db::crm::list]
 SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
@@ -14,68 +16,141 @@ SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_
   COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
   COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
   COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
-  (COALESCE(c.friends_count, 0) + COALESCE(m.share_engagement, 0) + COALESCE(m.referral_clicks, 0))::bigint AS reach,
+  m.reach AS reach,
   (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
      JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contacts list, sort=advocacy, first 50  [db::crm::list]
-SELECT c.id, c.display_name, COALESCE(m.advocacy, 0) AS advocacy,
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
   (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
      JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
-  ORDER BY advocacy DESC, c.id LIMIT 50 OFFSET 0;
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
+  ORDER BY m.advocacy DESC, m.contact_id LIMIT 50 OFFSET 0;
 
 -- name: contacts list, sort=reach, first 50  [db::crm::list]
-SELECT c.id, c.display_name,
-  (COALESCE(c.friends_count, 0) + COALESCE(m.share_engagement, 0) + COALESCE(m.referral_clicks, 0))::bigint AS reach
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
-  ORDER BY reach DESC, c.id LIMIT 50 OFFSET 0;
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
+  ORDER BY m.reach DESC, m.contact_id LIMIT 50 OFFSET 0;
 
 -- name: contacts list, segment=campaigner, sort=advocacy  [db::crm::list]
-SELECT c.id, c.display_name, COALESCE(m.advocacy, 0) AS advocacy
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
-    AND EXISTS (SELECT 1 FROM segment_memberships sm JOIN segments s ON s.id = sm.segment_id
-                WHERE sm.contact_id = c.id AND s.key = 'campaigner' AND s.page_id = c.page_id)
-  ORDER BY advocacy DESC, c.id LIMIT 50 OFFSET 0;
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
+    AND EXISTS (SELECT 1 FROM segment_memberships sm WHERE sm.segment_id = :campaigner AND sm.contact_id = c.id)
+  ORDER BY m.advocacy DESC, m.contact_id LIMIT 50 OFFSET 0;
 
 -- name: contacts list, segment=side_liner, sort=recent  [db::crm::list]
-SELECT c.id, c.display_name, c.last_seen_at
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
-    AND EXISTS (SELECT 1 FROM segment_memberships sm JOIN segments s ON s.id = sm.segment_id
-                WHERE sm.contact_id = c.id AND s.key = 'side_liner' AND s.page_id = c.page_id)
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
+    AND EXISTS (SELECT 1 FROM segment_memberships sm WHERE sm.segment_id = :side_liner AND sm.contact_id = c.id)
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contacts list, has_email=true, sort=recent  [db::crm::list]
-SELECT c.id, c.display_name, c.email
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL AND (c.email IS NOT NULL) = true
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL AND (c.email IS NOT NULL) = true
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contacts list, min_sentiment=0.5, sort=recent  [db::crm::list]
-SELECT c.id, c.display_name, m.sentiment_avg
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL AND m.sentiment_avg >= 0.5
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL AND m.sentiment_avg >= 0.5
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contacts list, search 'fan 4242', sort=recent  [db::crm::list]
-SELECT c.id, c.display_name
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id
-  WHERE c.page_id = :page AND c.erased_at IS NULL
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
+  (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
+     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id
+  WHERE c.page_id = :page AND m.page_id = :page AND c.erased_at IS NULL
     AND (c.display_name ILIKE '%fan 4242%' ESCAPE '\' OR c.email ILIKE '%fan 4242%' ESCAPE '\')
   ORDER BY c.last_seen_at DESC, c.id DESC LIMIT 50 OFFSET 0;
 
 -- name: contact profile  [db::crm::one]
-SELECT c.id, c.display_name, COALESCE(m.advocacy, 0) AS advocacy,
+SELECT c.id, c.display_name, c.email, c.postal_code, c.country, c.locale, c.age_min, c.age_max,
+  c.first_source, c.first_seen_at, c.last_seen_at, COALESCE(m.marketing_opt_in, false) AS marketing_opt_in,
+  COALESCE(m.entries, 0)::bigint AS entries, COALESCE(m.votes_cast, 0)::bigint AS votes_cast,
+  COALESCE(m.votes_received, 0)::bigint AS votes_received, COALESCE(m.referral_clicks, 0)::bigint AS referral_clicks,
+  COALESCE(m.referral_conversions, 0)::bigint AS referral_conversions, COALESCE(m.shares, 0)::bigint AS shares,
+  COALESCE(m.comments, 0)::bigint AS comments, COALESCE(m.reactions, 0)::bigint AS reactions,
+  COALESCE(m.mentions, 0)::bigint AS mentions, COALESCE(m.page_views, 0)::bigint AS page_views,
+  COALESCE(m.points, 0)::bigint AS points, m.sentiment_avg AS sentiment, COALESCE(m.advocacy, 0) AS advocacy,
+  m.reach AS reach,
   (SELECT string_agg(s.key, ',' ORDER BY s.kind DESC, s.key) FROM segment_memberships sm
      JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id) AS segments
-  FROM contacts c LEFT JOIN contact_metrics m ON m.contact_id = c.id WHERE c.id = :contact;
+  FROM contacts c JOIN contact_metrics m ON m.contact_id = c.id WHERE c.id = :contact;
 
 -- name: contact timeline, 50 latest  [db::activities::timeline]
 SELECT id, page_id, contact_id, contest_id, kind, occurred_at, details FROM activities
@@ -111,14 +186,18 @@ SELECT day, sum(COALESCE(impressions, reactions + comments + shares, 0))::bigint
    WHERE e.page_id = :page AND e.text IS NOT NULL
      AND e.created_at >= current_date - 30 AND e.status <> 'disqualified' ORDER BY e.id DESC LIMIT 10000)
  UNION ALL
-(SELECT a.details->>'message', c.locale FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id
-   WHERE a.page_id = :page AND a.kind IN ('comment', 'mention', 'rating', 'post')
-     AND a.details->>'message' IS NOT NULL AND a.occurred_at >= current_date - 30 ORDER BY a.id DESC LIMIT 10000);
+(SELECT t.text, (SELECT c.locale FROM contacts c WHERE c.id = t.contact_id) FROM (
+    SELECT a.id, a.contact_id, a.details->>'message' AS text FROM activities a
+     WHERE a.page_id = :page AND a.kind IN ('comment', 'mention', 'rating', 'post')
+       AND a.details->>'message' IS NOT NULL AND a.occurred_at >= current_date - 30 ORDER BY a.id DESC LIMIT 10000) t
+  ORDER BY t.id DESC);
 
 -- name: export count, segment=side_liner  [db::crm::count_for_export]
-SELECT count(*) AS n FROM contacts c WHERE c.page_id = :page AND c.erased_at IS NULL
-  AND EXISTS (SELECT 1 FROM segment_memberships sm JOIN segments s ON s.id = sm.segment_id
-              WHERE sm.contact_id = c.id AND s.key = 'side_liner' AND s.page_id = c.page_id);
+SELECT COALESCE((SELECT s.member_count - (
+    SELECT count(*) FROM contacts c JOIN segment_memberships sm
+      ON sm.segment_id = s.id AND sm.contact_id = c.id
+    WHERE c.page_id = :page AND c.erased_at IS NOT NULL)
+  FROM segments s WHERE s.page_id = :page AND s.key = 'side_liner'), 0)::bigint AS n;
 
 -- name: leaderboard, top 10  [db::points::top_balances]
 SELECT b.contact_id, b.points, f.first_entry_id, c.display_name

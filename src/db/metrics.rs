@@ -44,6 +44,25 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
         diesel::sql_query(format!("{apply} AND a.contact_id IS NULL"))
             .bind::<BigInt, _>(page_id)
             .execute(c)?;
+        // Every contact keeps its metrics row (the contacts list joins it, migration
+        // 2026-12-05-000041): rows of zeros for contacts with no activity, and
+        // the copied friends count, which the timeline does not carry. After the
+        // timeline pass, so each row is still written once.
+        diesel::sql_query(
+            "INSERT INTO contact_metrics (contact_id, page_id, friends_count) \
+             SELECT c.id, c.page_id, COALESCE(c.friends_count, 0) FROM contacts c \
+             WHERE c.page_id = $1 AND NOT EXISTS (SELECT 1 FROM contact_metrics m WHERE m.contact_id = c.id) \
+             ORDER BY c.id",
+        )
+        .bind::<BigInt, _>(page_id)
+        .execute(c)?;
+        diesel::sql_query(
+            "UPDATE contact_metrics m SET friends_count = c.friends_count FROM contacts c \
+             WHERE c.id = m.contact_id AND c.page_id = $1 AND c.friends_count IS NOT NULL \
+               AND m.friends_count <> c.friends_count",
+        )
+        .bind::<BigInt, _>(page_id)
+        .execute(c)?;
         // Latest marketing consent per contact, and share engagement from snapshots.
         diesel::sql_query(
             "UPDATE contact_metrics m SET marketing_opt_in = x.granted FROM ( \

@@ -107,6 +107,8 @@ diesel::table! {
         dirty -> Bool,
         sentiment_avg -> Nullable<Float8>,
         advocacy -> Nullable<Float8>,
+        friends_count -> Int4,
+        reach -> Nullable<Int8>,
     }
 }
 

@@ -1584,3 +1584,306 @@ async fn rollup_sizes(app: &TestApp, token: &str, page: i64, key: &str) -> (i64,
     let counted = app.query(move |c| count(c, &sql)).await;
     (api_size, counted)
 }
+
+/// Contacts inserted straight into `contacts` (no activity, so before issue 10 P4
+/// no metrics row); returns their ids in insertion order.
+async fn bare_contacts(app: &TestApp, page: i64, rows: &[(&str, Option<&str>)]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (name, email) in rows {
+        let (name, email) = (name.to_string(), email.map(str::to_string));
+        ids.push(
+            app.query(move |c| {
+                #[derive(QueryableByName)]
+                struct Id {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    id: i64,
+                }
+                diesel::sql_query(
+                    "INSERT INTO contacts (page_id, display_name, email, first_source) \
+                     VALUES ($1, $2, $3, 'webhook') RETURNING id",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(page)
+                .bind::<diesel::sql_types::Text, _>(name)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(email)
+                .get_result::<Id>(c)
+                .unwrap()
+                .id
+            })
+            .await,
+        );
+    }
+    ids
+}
+
+async fn exec(app: &TestApp, sql: String) {
+    app.query(move |c| diesel::sql_query(sql).execute(c).unwrap())
+        .await;
+}
+
+/// The contacts list's advocacy and reach orders walk indexes on
+/// `contact_metrics` (issue 10, P4), which needs a metrics row for every contact:
+/// a contact with no activity must still be listed, with zeros, in its place by
+/// the same order as before (value descending, ties by id), and the reach order
+/// must follow a change of the contact's friends count.
+#[tokio::test]
+async fn contacts_without_activity_are_listed_with_zeros_in_advocacy_and_reach_order() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let page = inst.page_id;
+    let ids = bare_contacts(
+        &app,
+        page,
+        &[
+            ("Ordr Idle A", None),
+            ("Ordr Advocate", None),
+            ("Ordr Voted", None),
+            ("Ordr Idle B", None),
+        ],
+    )
+    .await;
+    let (idle_a, advocate, voted, idle_b) = (ids[0], ids[1], ids[2], ids[3]);
+    let missing = app
+        .query(|c| {
+            count(
+                c,
+                "contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_metrics m WHERE m.contact_id = c.id)",
+            )
+        })
+        .await;
+    assert_eq!(missing, 0, "every contact has its metrics row");
+    // Advocacy 5 (one referral conversion) and 1 (two votes received).
+    exec(
+        &app,
+        format!(
+            "UPDATE contact_metrics SET referral_conversions = 1 WHERE contact_id = {advocate}"
+        ),
+    )
+    .await;
+    exec(
+        &app,
+        format!("UPDATE contact_metrics SET votes_received = 2 WHERE contact_id = {voted}"),
+    )
+    .await;
+    let list = |sort: &'static str| {
+        let (app, token) = (&app, inst.token.clone());
+        async move {
+            let (st, list) = api(
+                app,
+                &token,
+                "GET",
+                &format!("/api/v1/contacts?page_id={page}&q=ordr&sort={sort}"),
+                None,
+            )
+            .await;
+            assert_eq!(st, 200, "{list}");
+            list["data"].as_array().unwrap().clone()
+        }
+    };
+    let order = |rows: &[Value]| {
+        rows.iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let by_advocacy = list("advocacy").await;
+    assert_eq!(order(&by_advocacy), vec![advocate, voted, idle_a, idle_b]);
+    let idle = &by_advocacy[2];
+    for field in [
+        "entries",
+        "comments",
+        "reactions",
+        "shares",
+        "page_views",
+        "points",
+        "reach",
+    ] {
+        assert_eq!(idle[field], 0, "{field} of a contact with no activity");
+    }
+    assert_eq!(idle["advocacy"], 0.0);
+    assert_eq!(idle["marketing_opt_in"], false);
+    assert_eq!(idle["sentiment"], Value::Null);
+    // Reach: all zero, so by id; then friends counts (through the contacts row,
+    // as a login records them) and engagement on shared posts reorder it.
+    assert_eq!(
+        order(&list("reach").await),
+        vec![idle_a, advocate, voted, idle_b]
+    );
+    exec(
+        &app,
+        format!("UPDATE contacts SET friends_count = 100 WHERE id = {idle_b}"),
+    )
+    .await;
+    exec(
+        &app,
+        format!("UPDATE contact_metrics SET share_engagement = 40 WHERE contact_id = {voted}"),
+    )
+    .await;
+    let by_reach = list("reach").await;
+    assert_eq!(order(&by_reach), vec![idle_b, voted, idle_a, advocate]);
+    assert_eq!(by_reach[0]["reach"], 100);
+    exec(
+        &app,
+        format!("UPDATE contacts SET friends_count = 20 WHERE id = {idle_b}"),
+    )
+    .await;
+    exec(
+        &app,
+        format!("UPDATE contacts SET friends_count = 41 WHERE id = {idle_a}"),
+    )
+    .await;
+    assert_eq!(
+        order(&list("reach").await),
+        vec![idle_a, voted, idle_b, advocate]
+    );
+    // The default order lists them all too, and an erased contact is hidden in
+    // every order. A segment the page does not have has no members.
+    assert_eq!(list("recent").await.len(), 4);
+    let (st, none) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/contacts?page_id={page}&segment=no-such-segment&sort=advocacy"),
+        None,
+    )
+    .await;
+    assert_eq!((st, none["data"].as_array().unwrap().len()), (200, 0));
+    exec(
+        &app,
+        format!("UPDATE contacts SET erased_at = now() WHERE id = {voted}"),
+    )
+    .await;
+    assert_eq!(
+        order(&list("advocacy").await),
+        vec![advocate, idle_a, idle_b]
+    );
+    assert_eq!(order(&list("reach").await), vec![idle_a, idle_b, advocate]);
+    // Rebuilding the rollups from the timeline keeps the rows of contacts with no
+    // activity and their copied friends counts.
+    app.query(move |c| fanfare::db::metrics::rebuild(c, page).unwrap())
+        .await;
+    let (rows, friends) = app
+        .query(move |c| {
+            (
+                count(c, "contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_metrics m WHERE m.contact_id = c.id)"),
+                count(c, &format!("contact_metrics WHERE contact_id = {idle_a} AND friends_count = 41 AND reach = 41")),
+            )
+        })
+        .await;
+    assert_eq!((rows, friends), (0, 1));
+}
+
+/// Search goes through trigram indexes now (issue 10, P4); it must still match a
+/// substring of the name or of the email, in any case, and nothing else.
+#[tokio::test]
+async fn contact_search_matches_name_and_email_substrings() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let page = inst.page_id;
+    let ids = bare_contacts(
+        &app,
+        page,
+        &[
+            ("Quinta Marlowe", None),
+            ("Someone Else", Some("zed.harbour@example.org")),
+            ("Percent 100% Fan", None),
+        ],
+    )
+    .await;
+    let search = |q: &'static str| {
+        let (app, token) = (&app, inst.token.clone());
+        async move {
+            let (st, list) = api(
+                app,
+                &token,
+                "GET",
+                &format!("/api/v1/contacts?page_id={page}&q={}", urlencoding(q)),
+                None,
+            )
+            .await;
+            assert_eq!(st, 200, "{list}");
+            list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("arlo").await, vec![ids[0]]);
+    assert_eq!(search("QUINTA m").await, vec![ids[0]]);
+    assert_eq!(search("harbour@EXAM").await, vec![ids[1]]);
+    assert_eq!(search("0% f").await, vec![ids[2]], "% is a literal");
+    assert_eq!(search("zz").await, Vec::<i64>::new());
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The export row count for a segment comes from the `member_count` rollup
+/// (issue 10, P4); it must still count only members that are not erased (erasure
+/// keeps memberships until the next refresh), like counting the rows did.
+#[tokio::test]
+async fn export_count_for_a_segment_leaves_out_erased_members() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let page = inst.page_id;
+    let names: Vec<(String, Option<&str>)> = (0..8).map(|i| (format!("Exp {i}"), None)).collect();
+    let rows: Vec<(&str, Option<&str>)> = names.iter().map(|(n, e)| (n.as_str(), *e)).collect();
+    let ids = bare_contacts(&app, page, &rows).await;
+    let sharers = ids[..5]
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    exec(
+        &app,
+        format!("UPDATE contact_metrics SET shares = 3 WHERE contact_id IN ({sharers})"),
+    )
+    .await;
+    let (st, seg) = api(&app, &inst.token, "POST", "/api/v1/segments", Some(json!({"page_id": page, "name": "Export sharers", "rule": {"field": "shares", "op": "gte", "value": 3}}))).await;
+    assert_eq!(st, 201, "{seg}");
+    let key = seg["key"].as_str().unwrap().to_string();
+    // The count as it was computed before the rollup, as the reference.
+    let counts = |key: String| {
+        app.query(move |c| {
+            let reference = count(
+                c,
+                &format!(
+                    "contacts c WHERE c.page_id = {page} AND c.erased_at IS NULL AND EXISTS (SELECT 1 FROM segment_memberships sm \
+                     JOIN segments s ON s.id = sm.segment_id WHERE sm.contact_id = c.id AND s.key = '{key}' AND s.page_id = c.page_id)"
+                ),
+            );
+            let all = count(c, &format!("contacts WHERE page_id = {page} AND erased_at IS NULL"));
+            (
+                fanfare::db::crm::count_for_export(c, page, Some(&key)).unwrap(),
+                reference,
+                fanfare::db::crm::count_for_export(c, page, None).unwrap(),
+                all,
+            )
+        })
+    };
+    let (n, reference, n_all, all) = counts(key.clone()).await;
+    assert_eq!((n, n_all), (reference, all));
+    assert_eq!(n, 5);
+    exec(
+        &app,
+        format!(
+            "UPDATE contacts SET erased_at = now() WHERE id IN ({}, {})",
+            ids[0], ids[6]
+        ),
+    )
+    .await;
+    let (n, reference, n_all, all) = counts(key.clone()).await;
+    assert_eq!((n, n_all), (reference, all));
+    assert_eq!(
+        n, 4,
+        "the erased member is not counted, the erased non-member changes nothing"
+    );
+    let (n, reference, _, _) = counts("no-such-segment".into()).await;
+    assert_eq!((n, reference), (0, 0));
+}
