@@ -211,7 +211,18 @@ fn evaluate(conn: &mut PgConnection, seg: &Segment, only: Option<&[i64]>) -> Que
     if let Some(ids) = only {
         q = q.bind::<Array<BigInt>, _>(ids.to_vec());
     }
+    // A full evaluation must use hash anti-joins. On a memberships table that was
+    // empty when last analysed, the planner picked a nested-loop anti-join that
+    // rescans the table while this same statement fills it: the first recompute at
+    // 1M contacts ran for over 10 minutes before it was cancelled, and took 40 s
+    // with nested loops off (BENCHMARKS.md, P4). Local to this statement.
+    if only.is_none() {
+        diesel::sql_query("SELECT set_config('enable_nestloop', 'off', true)").execute(conn)?;
+    }
     with_binds(q, &frag.binds).execute(conn)?;
+    if only.is_none() {
+        diesel::sql_query("SELECT set_config('enable_nestloop', 'on', true)").execute(conn)?;
+    }
     Ok(())
 }
 

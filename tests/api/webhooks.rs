@@ -1,8 +1,8 @@
 //! The webhook edge: handshake, signatures over exact bytes, commit before 200,
 //! deduplication, size limits, outages, events and their jobs.
 
-use diesel::prelude::*;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use fanfare::platform::facebook::signature::{sign_sha1, sign_sha256};
 use serde_json::Value;
 
