@@ -1,5 +1,6 @@
 //! Rebuilding the rollups (`contact_metrics`, `daily_stats`) from the timeline, with
-//! the same SQL function the triggers use, so there is one formula.
+//! the same formula the triggers use (one template, migration
+//! `2026-12-05-000103_rollup_from_transition_tables`).
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -25,7 +26,8 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
         )
         .bind::<BigInt, _>(page_id)
         .get_result(c)?;
-        let apply = "SELECT fanfare_apply_activity_rows(COALESCE(jsonb_agg(to_jsonb(a)), '[]'), 1) \
+        // Typed rows straight into the rollup formula (no jsonb round trip).
+        let apply = "SELECT fanfare_apply_activity_set(COALESCE(array_agg(a), '{}'), 1) \
                      FROM activities a WHERE a.page_id = $1";
         if let (Some(lo), Some(hi)) = (b.lo, b.hi) {
             let step = 5_000;

@@ -38,12 +38,13 @@ impl ProcessEvent {
     /// `batch`: write through [`crate::domain::events::apply_batch`] (same
     /// effects as one [`crate::domain::events::apply`] per event, in order).
     fn process(conn: &mut PgConnection, ids: &[i64], batch: bool) -> Result<(), JobError> {
-        let events = webhooks::find_events(conn, ids)?;
-        let pending: Vec<&webhooks::Event> =
-            events.iter().filter(|e| e.processed_at.is_none()).collect();
-        if pending.is_empty() {
+        // Marked processed up front, in the job's transaction (rolled back with the
+        // effects if they fail).
+        let events = webhooks::take_unprocessed(conn, ids)?;
+        if events.is_empty() {
             return Ok(());
         }
+        let pending: Vec<&webhooks::Event> = events.iter().collect();
         if batch {
             crate::domain::events::apply_batch(conn, &pending)
                 .map_err(|e| JobError::retry(e.to_string()))?;
@@ -53,8 +54,6 @@ impl ProcessEvent {
                     .map_err(|e| JobError::retry(e.to_string()))?;
             }
         }
-        let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
-        webhooks::mark_events_processed(conn, &ids)?;
         // Segments are not refreshed here: the contacts touched are flagged dirty
         // (rollup triggers) and the worker refreshes them in its own transaction,
         // coalescing many batches (see `jobs::worker::refresh_segments`).
