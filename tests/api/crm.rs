@@ -1887,3 +1887,79 @@ async fn export_count_for_a_segment_leaves_out_erased_members() {
     let (n, reference, _, _) = counts("no-such-segment".into()).await;
     assert_eq!((n, reference), (0, 0));
 }
+
+/// The periodic reach refresh for every page only queues one job per page with a
+/// token, so each page's Graph requests and snapshot writes commit on their own
+/// and a slow page cannot keep another page's contact rows locked.
+#[tokio::test]
+async fn the_all_pages_reach_refresh_queues_one_job_per_page() {
+    use fanfare::jobs::{handlers, run_once, JobContext, Registry};
+    let app = crate::helpers::spawn_app_with(
+        crate::helpers::Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let inst = installed(&app).await;
+    app.query(|c| {
+        diesel::sql_query("DELETE FROM jobs").execute(c).unwrap();
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, max_attempts) VALUES ('reach_refresh', '{}', 4)",
+        )
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    let mut registry = Registry::new();
+    handlers::register_all(&mut registry);
+    let ctx = JobContext {
+        settings: app.state.settings.clone(),
+        metrics: app.state.metrics.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        services: app.state.services.clone(),
+    };
+    let url = app.db.url.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let mut c = PgConnection::establish(&url).unwrap();
+        run_once(&registry, &ctx, &mut c, 1).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!((report.claimed, report.failed), (1, 0), "{report:?}");
+    let (queued, with_token): (Vec<(String, i32)>, i64) = app
+        .query(|c| {
+            #[derive(QueryableByName)]
+            struct J {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                payload: String,
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                max_attempts: i32,
+            }
+            let jobs: Vec<J> = diesel::sql_query(
+                "SELECT payload::text AS payload, max_attempts FROM jobs \
+                 WHERE kind = 'reach_refresh' AND state = 'queued' ORDER BY id",
+            )
+            .load(c)
+            .unwrap();
+            (
+                jobs.into_iter()
+                    .map(|j| (j.payload, j.max_attempts))
+                    .collect(),
+                count(c, "pages WHERE page_token_enc IS NOT NULL"),
+            )
+        })
+        .await;
+    assert!(with_token >= 1);
+    assert_eq!(queued.len() as i64, with_token, "{queued:?}");
+    assert!(
+        queued.contains(&(format!("{{\"page_id\": {}}}", inst.page_id), 4)),
+        "{queued:?}"
+    );
+    assert_eq!(
+        app.query(|c| count(c, "reach_snapshots")).await,
+        0,
+        "nothing is measured by the all-pages job itself"
+    );
+}

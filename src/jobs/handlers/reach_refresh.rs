@@ -1,6 +1,7 @@
 //! `reach_refresh` (periodic, every `worker.reach_refresh_interval_secs`, daily by
 //! default; or for one page): measures posts fans shared
-//! and contest posts through batch Graph requests, and stores snapshots.
+//! and contest posts through batch Graph requests, and stores snapshots. The run
+//! for every page only queues one job per page (see [`fan_out`]).
 
 use diesel::pg::PgConnection;
 use serde::{Deserialize, Serialize};
@@ -29,10 +30,10 @@ impl JobHandler for ReachRefresh {
 
     fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let p: Payload = serde_json::from_value(job.payload.clone()).unwrap_or_default();
-        let list = match p.page_id {
-            Some(id) => vec![pages::find(conn, id)?],
-            None => pages::all(conn)?,
+        let Some(page_id) = p.page_id else {
+            return fan_out(conn, job);
         };
+        let list = vec![pages::find(conn, page_id)?];
         let cipher = crate::crypto::tokens::TokenCipher::new(&ctx.settings.security);
         for page in list {
             let Some(blob) = &page.page_token_enc else {
@@ -76,4 +77,27 @@ impl JobHandler for ReachRefresh {
         crate::db::segments::refresh_dirty(conn, &ctx.settings.segments, 5000)?;
         Ok(())
     }
+}
+
+/// The periodic run for every page queues one job per page and returns. A job's
+/// effects commit with it, and storing a page's snapshots locks its sharers'
+/// metrics rows through the rollups; measured in one job, those locks were held
+/// while the next pages' Graph requests ran (over a minute against a platform
+/// that did not answer), and segment refreshes skipped the locked contacts.
+fn fan_out(conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+    for page in pages::all(conn)? {
+        if page.page_token_enc.is_none() {
+            continue;
+        }
+        crate::db::jobs::enqueue(
+            conn,
+            &crate::db::jobs::NewJob::new(
+                KIND,
+                serde_json::json!({ "page_id": page.id }),
+                job.max_attempts,
+            )
+            .dedupe(format!("{KIND}:page:{}", page.id)),
+        )?;
+    }
+    Ok(())
 }
