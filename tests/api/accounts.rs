@@ -752,7 +752,7 @@ async fn concurrent_observations_of_one_person_end_in_one_contact_and_merges_mov
 
 #[tokio::test]
 async fn the_daily_reconcile_resubscribes_pages_that_lost_their_subscription() {
-    use fanfare::jobs::{handlers, run_once, JobContext, Registry};
+    use fanfare::jobs::run_once;
     let app = spawn_app().await;
     admin_token(&app, ADMIN_ALEX).await;
     app.query(|c| {
@@ -780,14 +780,7 @@ async fn the_daily_reconcile_resubscribes_pages_that_lost_their_subscription() {
             .is_empty(),
         "once per period"
     );
-    let mut registry = Registry::new();
-    handlers::register_all(&mut registry);
-    let ctx = JobContext {
-        settings: app.state.settings.clone(),
-        metrics: app.state.metrics.clone(),
-        runtime: tokio::runtime::Handle::current(),
-        services: app.state.services.clone(),
-    };
+    let (registry, ctx) = crate::helpers::job_runner(&app);
     let url = app.db.url.clone();
     // The app's own worker may take it first; either way it must end up done.
     tokio::task::spawn_blocking(move || {

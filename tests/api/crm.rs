@@ -1317,15 +1317,8 @@ fn reaction(verb: &str, from: &str, name: &str) -> Value {
 
 /// Runs every queued job with `run_once(batch)` until the queue is empty.
 async fn drain(app: &TestApp, batch: i64) {
-    use fanfare::jobs::{handlers, run_once, JobContext, Registry};
-    let mut registry = Registry::new();
-    handlers::register_all(&mut registry);
-    let ctx = JobContext {
-        settings: app.state.settings.clone(),
-        metrics: app.state.metrics.clone(),
-        runtime: tokio::runtime::Handle::current(),
-        services: app.state.services.clone(),
-    };
+    use fanfare::jobs::run_once;
+    let (registry, ctx) = crate::helpers::job_runner(&app);
     let url = app.db.url.clone();
     tokio::task::spawn_blocking(move || {
         let mut c = PgConnection::establish(&url).unwrap();
@@ -1893,7 +1886,7 @@ async fn export_count_for_a_segment_leaves_out_erased_members() {
 /// and a slow page cannot keep another page's contact rows locked.
 #[tokio::test]
 async fn the_all_pages_reach_refresh_queues_one_job_per_page() {
-    use fanfare::jobs::{handlers, run_once, JobContext, Registry};
+    use fanfare::jobs::run_once;
     let app = crate::helpers::spawn_app_with(
         crate::helpers::Spawn {
             workers: false,
@@ -1912,14 +1905,7 @@ async fn the_all_pages_reach_refresh_queues_one_job_per_page() {
         .unwrap()
     })
     .await;
-    let mut registry = Registry::new();
-    handlers::register_all(&mut registry);
-    let ctx = JobContext {
-        settings: app.state.settings.clone(),
-        metrics: app.state.metrics.clone(),
-        runtime: tokio::runtime::Handle::current(),
-        services: app.state.services.clone(),
-    };
+    let (registry, ctx) = crate::helpers::job_runner(&app);
     let url = app.db.url.clone();
     let report = tokio::task::spawn_blocking(move || {
         let mut c = PgConnection::establish(&url).unwrap();

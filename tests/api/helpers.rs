@@ -225,6 +225,21 @@ impl Default for Spawn {
     }
 }
 
+/// The job registry and context of the app, for tests that run queued jobs over a
+/// connection of their own with `fanfare::jobs::run_once`, as a worker in another
+/// process would. Call from within the test's runtime.
+pub fn job_runner(app: &TestApp) -> (fanfare::jobs::Registry, fanfare::jobs::JobContext) {
+    let mut registry = fanfare::jobs::Registry::new();
+    fanfare::jobs::handlers::register_all(&mut registry);
+    let ctx = fanfare::jobs::JobContext {
+        settings: app.state.settings.clone(),
+        metrics: app.state.metrics.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        services: app.state.services.clone(),
+    };
+    (registry, ctx)
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Spawn::default(), |_| {}).await
 }
