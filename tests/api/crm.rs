@@ -1318,7 +1318,7 @@ fn reaction(verb: &str, from: &str, name: &str) -> Value {
 /// Runs every queued job with `run_once(batch)` until the queue is empty.
 async fn drain(app: &TestApp, batch: i64) {
     use fanfare::jobs::run_once;
-    let (registry, ctx) = crate::helpers::job_runner(&app);
+    let (registry, ctx) = crate::helpers::job_runner(app);
     let url = app.db.url.clone();
     tokio::task::spawn_blocking(move || {
         let mut c = PgConnection::establish(&url).unwrap();
