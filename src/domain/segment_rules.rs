@@ -905,6 +905,79 @@ impl Condition {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Plain words
+
+impl Rule {
+    /// The rule in plain words, for people reading a list of segments:
+    /// `entries at least 1 and (country is one of "SE", "NO" or not has email)`.
+    /// Texts are quoted as typed; the caller escapes for its output.
+    pub fn describe(&self) -> String {
+        self.describe_nested(false)
+    }
+
+    fn describe_nested(&self, nested: bool) -> String {
+        let group = |rules: &[Rule], joiner: &str| {
+            let inner = rules
+                .iter()
+                .map(|r| r.describe_nested(true))
+                .collect::<Vec<_>>()
+                .join(joiner);
+            if nested && rules.len() > 1 {
+                format!("({inner})")
+            } else {
+                inner
+            }
+        };
+        match self {
+            Rule::All(rules) => group(rules, " and "),
+            Rule::Any(rules) => group(rules, " or "),
+            Rule::Not(rule) => format!("not {}", rule.describe_nested(true)),
+            Rule::Condition(c) => c.describe(),
+        }
+    }
+}
+
+impl Condition {
+    fn describe(&self) -> String {
+        let field = self.field.name.replace('_', " ");
+        let quoted = |t: &str| format!("\u{201c}{t}\u{201d}");
+        let number = |n: f64| {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", n as i64)
+            } else {
+                format!("{n}")
+            }
+        };
+        match &self.predicate {
+            Predicate::Exists(true) => format!("{field} is known"),
+            Predicate::Exists(false) => format!("{field} is unknown"),
+            Predicate::TextEq(t) => format!("{field} is {}", quoted(t)),
+            Predicate::TextNeq(t) => format!("{field} is not {}", quoted(t)),
+            Predicate::StartsWith(t) => format!("{field} starts with {}", quoted(t)),
+            Predicate::Contains(t) => format!("{field} contains {}", quoted(t)),
+            Predicate::In(list) => format!(
+                "{field} is one of {}",
+                list.iter()
+                    .map(|t| quoted(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Predicate::NumEq(n) => format!("{field} is {}", number(*n)),
+            Predicate::NumNeq(n) => format!("{field} is not {}", number(*n)),
+            Predicate::Gt(n) => format!("{field} more than {}", number(*n)),
+            Predicate::Gte(n) => format!("{field} at least {}", number(*n)),
+            Predicate::Lt(n) => format!("{field} less than {}", number(*n)),
+            Predicate::Lte(n) => format!("{field} at most {}", number(*n)),
+            Predicate::Between(lo, hi) => {
+                format!("{field} between {} and {}", number(*lo), number(*hi))
+            }
+            Predicate::BoolEq(true) => field,
+            Predicate::BoolEq(false) => format!("not {field}"),
+        }
+    }
+}
+
 impl fmt::Display for Rule {
     /// The canonical JSON.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -922,6 +995,35 @@ mod tests {
 
     fn parse(v: Value) -> Rule {
         Rule::parse(&v).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn describe_reads_as_plain_words() {
+        let rule = parse(json!({"all": [
+            {"field": "entries", "op": "gte", "value": 1},
+            {"any": [
+                {"field": "country", "op": "in", "value": ["SE", "NO"]},
+                {"not": {"field": "has_email", "op": "eq", "value": true}}
+            ]},
+            {"field": "sentiment", "op": "between", "value": [-0.5, 0.25]}
+        ]}));
+        assert_eq!(
+            rule.describe(),
+            "entries at least 1 and (country is one of \u{201c}SE\u{201d}, \u{201c}NO\u{201d} \
+             or not has email) and sentiment between -0.5 and 0.25"
+        );
+        assert_eq!(
+            parse(json!({"field": "postal_code", "op": "exists", "value": false})).describe(),
+            "postal code is unknown"
+        );
+        assert_eq!(
+            parse(json!({"not": {"any": [
+                {"field": "referral_conversions", "op": "gt", "value": 2},
+                {"field": "marketing_opt_in", "op": "eq", "value": true}
+            ]}}))
+            .describe(),
+            "not (referral conversions more than 2 or marketing opt in)"
+        );
     }
 
     fn error(v: Value) -> String {

@@ -224,6 +224,7 @@ async fn custom_segments_are_created_edited_and_deleted_in_the_dashboard() {
     assert_eq!(r.status(), 303);
     let (_, html) = page(&app, &alex, "/dashboard/segments").await;
     assert!(html.contains("was created: 2 contacts."), "{html}");
+    assert!(html.contains("entries at least 1"), "the rule in words");
     assert!(!html.contains("<script>alert(1)"), "name escaped");
     assert!(html.contains("&lt;script&gt;"));
     let id = app

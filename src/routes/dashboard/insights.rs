@@ -361,7 +361,14 @@ async fn segments_page(state: web::Data<AppState>, ctx: Ctx) -> DashResult {
                 id: s.segment.id,
                 key: s.segment.key,
                 name: s.segment.name,
-                description: s.segment.description,
+                // Custom segments carry no description: their rule, in words.
+                description: if s.segment.kind == "custom" {
+                    crate::domain::segment_rules::Rule::parse(&s.segment.rule)
+                        .map(|r| r.describe())
+                        .unwrap_or_default()
+                } else {
+                    s.segment.description
+                },
                 persona: s.segment.kind == "persona",
                 size: s.size,
                 movement: s.movement_7d,
