@@ -571,7 +571,7 @@ pub fn resolve_psids(
         diesel::sql_query(
             "INSERT INTO contact_identities (page_id, contact_id, kind, value, name) \
              SELECT p, c, 'psid', v, n FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(p, c, v, n) \
-             ON CONFLICT (page_id, kind, value) DO UPDATE SET name = COALESCE(excluded.name, contact_identities.name) \
+             ON CONFLICT (page_id, kind, value) DO UPDATE SET name = excluded.name \
              WHERE excluded.name IS NOT NULL AND excluded.name IS DISTINCT FROM contact_identities.name",
         )
         .bind::<Array<BigInt>, _>(&pages)

@@ -7,7 +7,7 @@ use diesel::pg::PgConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::db::jobs::Job;
-use crate::db::pages;
+use crate::db::pages::{self, Page};
 use crate::domain::reach;
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::platform::facebook::graph::AccessToken;
@@ -33,50 +33,50 @@ impl JobHandler for ReachRefresh {
         let Some(page_id) = p.page_id else {
             return fan_out(conn, job);
         };
-        let list = vec![pages::find(conn, page_id)?];
-        let cipher = crate::crypto::tokens::TokenCipher::new(&ctx.settings.security);
-        for page in list {
-            let Some(blob) = &page.page_token_enc else {
-                continue;
-            };
-            let Ok(value) = cipher.decrypt(blob, &format!("page:{}", page.fb_page_id)) else {
-                continue;
-            };
-            let token = AccessToken::page(page.fb_page_id.clone(), value);
-            let objects = reach::objects_of_page(conn, page.id)?;
-            if objects.is_empty() {
-                continue;
-            }
-            match ctx
-                .runtime
-                .block_on(reach::measure(&ctx.services.graph, &token, &objects))
-            {
-                Ok(measured) => {
-                    let report = reach::store(conn, page.id, &measured)?;
-                    tracing::info!(
-                        page_id = page.id,
-                        objects = report.objects,
-                        measured = report.measured,
-                        failed = report.failed,
-                        "reach refreshed"
-                    );
-                }
-                Err(e) if e.is_token_error() => {
-                    pages::mark_token_status(
-                        conn,
-                        &page.fb_page_id,
-                        "needs_reauth",
-                        Some(&e.to_string()),
-                    )?;
-                }
-                Err(e) if e.is_retryable_later() => return Err(JobError::retry(e.to_string())),
-                Err(e) => tracing::warn!(page_id = page.id, error = %e, "reach refresh failed"),
-            }
-        }
+        let page = pages::find(conn, page_id)?;
+        measure_page(ctx, conn, &page)?;
         // New reach figures move contacts between segments (`reach` rules).
         crate::db::segments::refresh_dirty(conn, &ctx.settings.segments, 5000)?;
         Ok(())
     }
+}
+
+/// Measures one page's shared and contest posts and stores the snapshots. A page
+/// without a usable token or without objects is skipped.
+fn measure_page(ctx: &JobContext, conn: &mut PgConnection, page: &Page) -> Result<(), JobError> {
+    let Some(blob) = &page.page_token_enc else {
+        return Ok(());
+    };
+    let cipher = crate::crypto::tokens::TokenCipher::new(&ctx.settings.security);
+    let Ok(value) = cipher.decrypt(blob, &format!("page:{}", page.fb_page_id)) else {
+        return Ok(());
+    };
+    let token = AccessToken::page(page.fb_page_id.clone(), value);
+    let objects = reach::objects_of_page(conn, page.id)?;
+    if objects.is_empty() {
+        return Ok(());
+    }
+    match ctx
+        .runtime
+        .block_on(reach::measure(&ctx.services.graph, &token, &objects))
+    {
+        Ok(measured) => {
+            let report = reach::store(conn, page.id, &measured)?;
+            tracing::info!(
+                page_id = page.id,
+                objects = report.objects,
+                measured = report.measured,
+                failed = report.failed,
+                "reach refreshed"
+            );
+        }
+        Err(e) if e.is_token_error() => {
+            pages::mark_token_status(conn, &page.fb_page_id, "needs_reauth", Some(&e.to_string()))?;
+        }
+        Err(e) if e.is_retryable_later() => return Err(JobError::retry(e.to_string())),
+        Err(e) => tracing::warn!(page_id = page.id, error = %e, "reach refresh failed"),
+    }
+    Ok(())
 }
 
 /// The periodic run for every page queues one job per page and returns. A job's
