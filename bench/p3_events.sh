@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# P3 event processing: queue EVENTS feed events (fanfare seed --events), then time
-# `fanfare worker` draining every process_event job (contacts, timeline
-# activities with sentiment, rollups, segment refresh). ROUNDS rounds on a fresh
+# P3 event processing: queue EVENTS feed events (fanfare seed --events: webhook
+# deliveries of 100 events with one process_deliveries job each, as ingest queues
+# them), then time `fanfare worker` draining the queue (split into events,
+# contacts, timeline activities with sentiment, rollups, segment refresh). ROUNDS rounds on a fresh
 # database each; events/s per round and the median.
 # Side by side: pgbench's single-row INSERT+COMMIT tps is taken right before each
 # round as a reference for the machine's state at that moment.
-#   usage: bench/p3_events.sh   (env: ROUNDS=3 EVENTS=200000 SENDERS=20000 CONCURRENCY=2 BATCH=1000)
+#   usage: bench/p3_events.sh   (env: ROUNDS=3 EVENTS=200000 SENDERS=20000 CONCURRENCY=2 BATCH=10)
+# BATCH is jobs per claim; a seeded job holds one delivery of 100 events.
 source "$(dirname "$0")/lib.sh"
 ROUNDS="${ROUNDS:-3}"; EVENTS="${EVENTS:-200000}"; SENDERS="${SENDERS:-20000}"
-CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-1000}"
+CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-10}"
 machine
 echo "rounds=$ROUNDS events=$EVENTS senders=$SENDERS worker_concurrency=$CONCURRENCY batch_size=$BATCH"
 PGB_DB="${PGB_DB:-fanfare_pgbench}"
@@ -21,13 +23,13 @@ for r in $(seq 1 "$ROUNDS"); do
   # A first start installs the sandbox demo page; no workers.
   start_serve --no-worker; wait_page; stop_serve
   "$FANFARE" seed --events "$EVENTS" --senders "$SENDERS" 2> "$WORK/seed$r.txt"
-  queued=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
+  queued=$(psql -Atc "select coalesce(sum(event_count), 0) from webhook_deliveries" "$BENCH_DB")
   tps=$(pgbench -n -c 64 -j 2 -T 5 -f "$BENCH_DIR/pgbench_insert.sql" "$PGB_DB" 2>&1 | awk '/^tps/{print $3}' || true)
   start=$(date +%s.%N)
   FANFARE__WORKER__BATCH_SIZE=$BATCH "$FANFARE" worker --concurrency "$CONCURRENCY" > "$WORK/worker$r.log" 2>&1 &
   WPID=$!
   while :; do
-    left=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
+    left=$(psql -Atc "select count(*) from jobs where kind in ('process_deliveries', 'process_event') and state='queued'" "$BENCH_DB")
     [ "$left" = 0 ] && break
     sleep 0.2
   done

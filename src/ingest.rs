@@ -2,11 +2,13 @@
 //!
 //! The route verifies the signature, then hands the raw delivery to the
 //! [`Ingestor`] and waits. Writer tasks take every delivery that is waiting (up to
-//! `ingest.max_batch`), store them all in **one** transaction (deliveries, their
-//! events, one job per event) and commit once; only then is each waiting request
-//! answered. One fsync serves the whole group, so throughput is no longer capped by
-//! one durable commit per request, and nothing is acknowledged before it is
-//! committed.
+//! `ingest.max_batch`), store them all with **one** statement (the raw deliveries
+//! and one `process_deliveries` job for the group: [`q::insert_group`]) and commit
+//! once; only then is each waiting request answered. One round trip and one fsync
+//! serve the whole group, so throughput is no longer capped by one durable commit
+//! per request, and nothing is acknowledged before it is committed. Splitting the
+//! deliveries into event rows and applying them is the job's work
+//! (`jobs::handlers::process_deliveries`), off the acknowledgement path.
 //!
 //! The group's transaction does **not** `NOTIFY`: Postgres serialises the commits
 //! of every transaction that has notified (`PreCommit_Notify` takes a database-wide
@@ -226,7 +228,8 @@ fn store_group(
     deliveries: Vec<VerifiedDelivery>,
 ) -> Vec<Result<IngestOutcome, AppError>> {
     let prepared: Vec<Prepared> = deliveries.into_iter().map(prepare).collect();
-    match conn.transaction(|c| insert_prepared(c, ctx, &prepared)) {
+    // One statement, outside an explicit transaction: it commits on its own.
+    match insert_prepared(conn, ctx, &prepared) {
         Ok(outcomes) => {
             count_events(&ctx.metrics, &prepared, &outcomes);
             outcomes.into_iter().map(Ok).collect()
@@ -245,7 +248,7 @@ fn store_group(
                 .iter()
                 .map(|p| {
                     let one = std::slice::from_ref(p);
-                    conn.transaction(|c| insert_prepared(c, ctx, one))
+                    insert_prepared(conn, ctx, one)
                         .map(|o| {
                             count_events(&ctx.metrics, one, &o);
                             o[0]
@@ -288,63 +291,28 @@ fn insert_prepared(
             }
         })
         .collect();
-    let inserted = q::insert_deliveries(conn, &rows)?;
+    let inserted = q::insert_group(conn, &rows, ctx.max_attempts)?;
 
-    // Map each inserted digest to its id; a digest appearing twice in one group is
-    // inserted once and the later copies are duplicates.
-    let mut ids: std::collections::HashMap<&[u8], i64> = inserted
+    // A digest appearing twice in one group is inserted once; the later copies
+    // (and bodies stored by an earlier group) are duplicates.
+    let mut new: std::collections::HashSet<&[u8]> = inserted
         .iter()
-        .map(|(id, digest)| (digest.as_slice(), *id))
+        .map(|(_, digest)| digest.as_slice())
         .collect();
-    let mut outcomes = Vec::with_capacity(prepared.len());
-    let mut events = Vec::new();
-    let mut with_events = Vec::new();
-    for p in prepared {
-        let Some(id) = ids.remove(p.digest.as_slice()) else {
-            outcomes.push(IngestOutcome::Duplicate);
-            continue;
-        };
-        match &p.parsed {
-            Err(_) => outcomes.push(IngestOutcome::Unparseable),
-            Ok(d) => {
-                for ev in &d.events {
-                    events.push(q::NewEvent {
-                        delivery_id: id,
-                        seq: ev.seq,
-                        object: &ev.object,
-                        page_id: ev.page_id.as_deref(),
-                        kind: ev.kind.as_str(),
-                        field: ev.field.as_deref(),
-                        item: ev.item.as_deref(),
-                        verb: ev.verb.as_deref(),
-                        post_id: ev.post_id.as_deref(),
-                        comment_id: ev.comment_id.as_deref(),
-                        parent_id: ev.parent_id.as_deref(),
-                        share_id: ev.share_id.as_deref(),
-                        reaction_type: ev.reaction_type.as_deref(),
-                        sender_id: ev.sender_id.as_deref(),
-                        sender_name: ev.sender_name.as_deref(),
-                        message: ev.message.as_deref(),
-                        created_time: ev.created_time,
-                        entry_time: ev.entry_time,
-                        value: &ev.value,
-                        handled: ev.handled,
-                    });
-                }
-                if !d.events.is_empty() {
-                    with_events.push(id);
-                }
-                outcomes.push(IngestOutcome::Accepted {
-                    events: d.events.len(),
-                });
+    Ok(prepared
+        .iter()
+        .map(|p| {
+            if !new.remove(p.digest.as_slice()) {
+                return IngestOutcome::Duplicate;
             }
-        }
-    }
-    if !events.is_empty() {
-        q::insert_events(conn, &events)?;
-        q::enqueue_event_jobs(conn, &with_events, ctx.max_attempts)?;
-    }
-    Ok(outcomes)
+            match &p.parsed {
+                Err(_) => IngestOutcome::Unparseable,
+                Ok(d) => IngestOutcome::Accepted {
+                    events: d.events.len(),
+                },
+            }
+        })
+        .collect())
 }
 
 /// Counts the events of newly stored deliveries, after their commit.

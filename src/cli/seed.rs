@@ -3,8 +3,9 @@
 //! bar on stderr.
 //!
 //! - `--events N` stores N feed events (60% comments, 30% reactions, 10% shares
-//!   from `--senders` distinct fans) as webhook deliveries of 100 events each and
-//!   queues one `process_event` job per event, exactly as ingest does.
+//!   from `--senders` distinct fans) as webhook deliveries of 100 events each (real
+//!   Facebook envelopes) and queues one `process_deliveries` job per delivery, as
+//!   ingest queues one per group.
 //! - `--contacts N --activities M` adds N contacts (with a page-scoped identity)
 //!   and M timeline activities spread over them and the last 90 days, then
 //!   rebuilds the rollups from the timeline (the per-statement rollup triggers are
@@ -78,61 +79,67 @@ pub fn run(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
 }
 
 fn seed_events(conn: &mut PgConnection, args: &SeedArgs, max_attempts: i32) -> anyhow::Result<()> {
-    const PER_DELIVERY: u64 = 100;
     const CHUNK: u64 = 20_000;
     let tag = format!("{:x}", rand::random::<u32>());
     let pb = bar(args.events, "events")?;
     let mut done = 0u64;
     while done < args.events {
         let n = CHUNK.min(args.events - done);
-        let deliveries = n.div_ceil(PER_DELIVERY);
         conn.transaction::<_, anyhow::Error, _>(|c| {
             #[derive(QueryableByName)]
             struct Id {
                 #[diesel(sql_type = BigInt)]
                 id: i64,
             }
+            // Real Facebook envelopes (one entry, 100 feed changes each), so the
+            // worker parses and splits them exactly as it does received ones.
             let ids: Vec<Id> = diesel::sql_query(
-                "INSERT INTO webhook_deliveries (body, body_sha256, signature, parse_status, object, event_count) \
-                 SELECT convert_to('{\"seed\":\"' || $1 || '-' || g || '\"}', 'UTF8'), \
-                        sha256(convert_to('seed-' || $1 || '-' || g, 'UTF8')), 'seed', 'parsed', 'page', $3 \
-                 FROM generate_series($2, $2 + $4 - 1) g ORDER BY g RETURNING id",
+                "WITH ev AS ( \
+                   SELECT g, (g - $2) / 100 AS dlv, (g - $2) % 100 AS seq, \
+                     CASE WHEN g % 10 < 6 THEN 'comment' WHEN g % 10 < 9 THEN 'reaction' ELSE 'share' END AS item, \
+                     (9000000 + (g * 7919) % $4)::text AS sender \
+                   FROM generate_series($2, $2 + $3 - 1) g \
+                 ), ch AS ( \
+                   SELECT dlv, jsonb_agg(jsonb_build_object('field', 'feed', 'value', jsonb_strip_nulls(jsonb_build_object( \
+                       'item', item, 'verb', 'add', 'post_id', $5 || '_555', \
+                       'parent_id', CASE WHEN item = 'comment' THEN $5 || '_555' END, \
+                       'comment_id', CASE WHEN item = 'comment' THEN 'seed' || $1 || '_' || g END, \
+                       'reaction_type', CASE WHEN item = 'reaction' THEN 'like' END, \
+                       'share_id', CASE WHEN item = 'share' THEN 'seed' || $1 || '_' || g END, \
+                       'from', jsonb_build_object('id', sender, 'name', 'Seed Fan ' || sender), \
+                       'message', CASE WHEN item <> 'reaction' THEN (ARRAY['Love this shirt, amazing idea!', \
+                           'Terrible shipping, very disappointed', 'Nice', 'Count me in', \
+                           'The blue one is the best design I have seen this year', \
+                           'meh', 'Great quality as always :)', 'Not for me, sorry'])[(g % 8) + 1] END, \
+                       'created_time', extract(epoch FROM now())::bigint - g % 86400))) ORDER BY seq) AS changes \
+                   FROM ev GROUP BY dlv \
+                 ) \
+                 INSERT INTO webhook_deliveries (body, body_sha256, signature, parse_status, object, event_count) \
+                 SELECT convert_to(b, 'UTF8'), sha256(convert_to(b, 'UTF8')), 'seed', 'parsed', 'page', n \
+                 FROM (SELECT dlv, jsonb_array_length(changes) AS n, \
+                         jsonb_build_object('object', 'page', 'entry', jsonb_build_array(jsonb_build_object( \
+                           'id', $5, 'time', extract(epoch FROM now())::bigint, 'changes', changes)))::text AS b \
+                       FROM ch) x \
+                 ORDER BY dlv RETURNING id",
             )
             .bind::<Text, _>(&tag)
-            .bind::<BigInt, _>((done / PER_DELIVERY) as i64)
-            .bind::<diesel::sql_types::Integer, _>(PER_DELIVERY as i32)
-            .bind::<BigInt, _>(deliveries as i64)
+            .bind::<BigInt, _>(done as i64)
+            .bind::<BigInt, _>(n as i64)
+            .bind::<BigInt, _>(args.senders.max(1) as i64)
+            .bind::<Text, _>(&args.page)
             .load(c)?;
             let mut ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
             ids.sort_unstable();
+            // One job per delivery, as ingest queues one per group commit.
             diesel::sql_query(
-                "INSERT INTO webhook_events (delivery_id, seq, object, page_id, kind, field, item, verb, \
-                    post_id, comment_id, parent_id, reaction_type, sender_id, sender_name, message, \
-                    created_time, entry_time, value, handled) \
-                 SELECT ($1::bigint[])[(i / 100) + 1], (i % 100)::int, 'page', $2, 'change', 'feed', item, 'add', \
-                    $2 || '_555', \
-                    CASE WHEN item = 'comment' THEN 'seed' || $3 || '_' || g END, \
-                    CASE WHEN item = 'comment' THEN $2 || '_555' END, \
-                    CASE WHEN item = 'reaction' THEN 'like' END, \
-                    sender, 'Seed Fan ' || sender, \
-                    CASE WHEN item <> 'reaction' THEN (ARRAY['Love this shirt, amazing idea!', \
-                        'Terrible shipping, very disappointed', 'Nice', 'Count me in', \
-                        'The blue one is the best design I have seen this year', \
-                        'meh', 'Great quality as always :)', 'Not for me, sorry'])[(g % 8) + 1] END, \
-                    now() - make_interval(secs => g % 86400), now(), '{}'::jsonb, true \
-                 FROM (SELECT g, g - $4 AS i, \
-                         CASE WHEN g % 10 < 6 THEN 'comment' WHEN g % 10 < 9 THEN 'reaction' ELSE 'share' END AS item, \
-                         (9000000 + (g * 7919) % $5)::text AS sender \
-                       FROM generate_series($4, $4 + $6 - 1) g) s",
+                "INSERT INTO jobs (kind, payload, max_attempts) \
+                 SELECT $2, jsonb_build_object('delivery_ids', jsonb_build_array(id)), $3 \
+                 FROM unnest($1::bigint[]) AS id ORDER BY id",
             )
             .bind::<Array<BigInt>, _>(&ids)
-            .bind::<Text, _>(&args.page)
-            .bind::<Text, _>(&tag)
-            .bind::<BigInt, _>(done as i64)
-            .bind::<BigInt, _>(args.senders.max(1) as i64)
-            .bind::<BigInt, _>(n as i64)
+            .bind::<Text, _>(crate::db::webhooks::PROCESS_DELIVERIES)
+            .bind::<diesel::sql_types::Integer, _>(max_attempts)
             .execute(c)?;
-            crate::db::webhooks::enqueue_event_jobs(c, &ids, max_attempts)?;
             crate::db::jobs::notify(c)?;
             Ok(())
         })?;

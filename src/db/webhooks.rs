@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer};
+use diesel::sql_types::{Array, BigInt, Binary, Integer, Nullable, Text};
 use serde::Serialize;
 
 use super::schema::{webhook_deliveries, webhook_events};
+use crate::platform::facebook::webhook::ParsedDelivery;
 
 #[derive(Insertable)]
 #[diesel(table_name = webhook_deliveries)]
@@ -42,6 +43,46 @@ pub struct NewEvent<'a> {
     pub entry_time: Option<DateTime<Utc>>,
     pub value: &'a serde_json::Value,
     pub handled: bool,
+    /// Set when the events are inserted by the job that applies them in the same
+    /// transaction; `None` when a `process_event` job will apply them later.
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// The job that turns a group of stored deliveries into events and CRM data
+/// (`jobs::handlers::process_deliveries`).
+pub const PROCESS_DELIVERIES: &str = "process_deliveries";
+
+impl<'a> NewEvent<'a> {
+    /// The rows of a parsed delivery's events.
+    pub fn of_delivery(
+        delivery_id: i64,
+        parsed: &'a ParsedDelivery,
+        processed_at: Option<DateTime<Utc>>,
+    ) -> impl Iterator<Item = NewEvent<'a>> + 'a {
+        parsed.events.iter().map(move |ev| NewEvent {
+            delivery_id,
+            seq: ev.seq,
+            object: &ev.object,
+            page_id: ev.page_id.as_deref(),
+            kind: ev.kind.as_str(),
+            field: ev.field.as_deref(),
+            item: ev.item.as_deref(),
+            verb: ev.verb.as_deref(),
+            post_id: ev.post_id.as_deref(),
+            comment_id: ev.comment_id.as_deref(),
+            parent_id: ev.parent_id.as_deref(),
+            share_id: ev.share_id.as_deref(),
+            reaction_type: ev.reaction_type.as_deref(),
+            sender_id: ev.sender_id.as_deref(),
+            sender_name: ev.sender_name.as_deref(),
+            message: ev.message.as_deref(),
+            created_time: ev.created_time,
+            entry_time: ev.entry_time,
+            value: &ev.value,
+            handled: ev.handled,
+            processed_at,
+        })
+    }
 }
 
 #[derive(Queryable, Selectable, Debug, Clone, Serialize)]
@@ -82,34 +123,93 @@ pub struct Event {
     pub processed_at: Option<DateTime<Utc>>,
 }
 
-/// Inserts deliveries, skipping bodies already stored (the unique digest decides,
-/// so concurrent identical deliveries cannot both insert). Returns `(id, digest)`
-/// of the rows actually inserted.
-pub fn insert_deliveries(
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Binary)]
+    body_sha256: Vec<u8>,
+}
+
+/// Stores a group of deliveries and queues one [`PROCESS_DELIVERIES`] job for
+/// those with events, in **one** statement: run outside an explicit transaction
+/// it is its own transaction, so the group costs one round trip and one commit
+/// (issue 10, P1). Bodies already stored are skipped (the unique digest decides,
+/// so concurrent identical deliveries cannot both insert; a digest twice in the
+/// group is inserted once). Returns `(id, digest)` of the rows actually inserted.
+///
+/// The events are not split into rows here: that is the job's work, off the
+/// acknowledgement path. The job is in the same statement as the deliveries, so
+/// a stored delivery always has its job.
+pub fn insert_group(
     conn: &mut PgConnection,
     rows: &[NewDelivery<'_>],
+    max_attempts: i32,
 ) -> QueryResult<Vec<(i64, Vec<u8>)>> {
-    use webhook_deliveries::dsl as d;
-    diesel::insert_into(d::webhook_deliveries)
-        .values(rows)
-        .on_conflict(d::body_sha256)
-        .do_nothing()
-        .returning((d::id, d::body_sha256))
-        .get_results(conn)
+    let inserted: Vec<Inserted> = diesel::sql_query(
+        "WITH d AS ( \
+           INSERT INTO webhook_deliveries \
+             (body, body_sha256, signature, parse_status, parse_error, object, event_count) \
+           SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::text[], \
+                                $6::text[], $7::int4[]) \
+           ON CONFLICT (body_sha256) DO NOTHING \
+           RETURNING id, body_sha256, event_count \
+         ), job AS ( \
+           INSERT INTO jobs (kind, payload, max_attempts) \
+           SELECT $8, jsonb_build_object('delivery_ids', jsonb_agg(id ORDER BY id)), $9 \
+           FROM d WHERE event_count > 0 HAVING count(*) > 0 \
+         ) \
+         SELECT id, body_sha256 FROM d",
+    )
+    .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body).collect::<Vec<_>>())
+    .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body_sha256).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.signature).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.parse_status).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.parse_error).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.object).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(rows.iter().map(|r| r.event_count).collect::<Vec<_>>())
+    .bind::<Text, _>(PROCESS_DELIVERIES)
+    .bind::<Integer, _>(max_attempts)
+    .load(conn)?;
+    Ok(inserted
+        .into_iter()
+        .map(|r| (r.id, r.body_sha256))
+        .collect())
 }
 
-/// Inserts events in chunks that stay under Postgres' bind-parameter limit.
-pub fn insert_events(conn: &mut PgConnection, rows: &[NewEvent<'_>]) -> QueryResult<usize> {
-    let mut n = 0;
+/// The bodies of the given parsed deliveries, in id order.
+pub fn parsed_bodies(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Vec<u8>)>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq_any(ids))
+        .filter(webhook_deliveries::parse_status.eq("parsed"))
+        .order(webhook_deliveries::id)
+        .select((webhook_deliveries::id, webhook_deliveries::body))
+        .load(conn)
+}
+
+/// Inserts events not stored yet (a delivery's `(delivery_id, seq)` is unique)
+/// and returns the inserted rows in id order, in chunks under Postgres'
+/// bind-parameter limit.
+pub fn insert_new_events(
+    conn: &mut PgConnection,
+    rows: &[NewEvent<'_>],
+) -> QueryResult<Vec<Event>> {
+    let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(1000) {
-        n += diesel::insert_into(webhook_events::table)
-            .values(chunk)
-            .execute(conn)?;
+        out.extend(
+            diesel::insert_into(webhook_events::table)
+                .values(chunk)
+                .on_conflict((webhook_events::delivery_id, webhook_events::seq))
+                .do_nothing()
+                .returning(Event::as_returning())
+                .get_results::<Event>(conn)?,
+        );
     }
-    Ok(n)
+    out.sort_by_key(|e| e.id);
+    Ok(out)
 }
 
-/// Queues one `process_event` job per event of the given deliveries.
+/// Queues one `process_event` job per unprocessed event of the given deliveries.
 pub fn enqueue_event_jobs(
     conn: &mut PgConnection,
     delivery_ids: &[i64],
@@ -118,7 +218,8 @@ pub fn enqueue_event_jobs(
     diesel::sql_query(
         "INSERT INTO jobs (kind, payload, max_attempts) \
          SELECT 'process_event', jsonb_build_object('event_id', e.id), $2 \
-         FROM webhook_events e WHERE e.delivery_id = ANY($1) ORDER BY e.id",
+         FROM webhook_events e WHERE e.delivery_id = ANY($1) AND e.processed_at IS NULL \
+         ORDER BY e.id",
     )
     .bind::<Array<BigInt>, _>(delivery_ids)
     .bind::<Integer, _>(max_attempts)

@@ -3,7 +3,7 @@
 use fanfare::platform::facebook::signed_request::sign;
 use serde_json::{json, Value};
 
-use crate::helpers::{count, spawn_app, TestApp};
+use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
 use crate::webhooks::post_signed;
 
 pub fn signed(app: &TestApp, payload: Value) -> String {
@@ -159,6 +159,67 @@ async fn data_deletion_answers_a_code_and_erases_the_persons_webhook_data() {
         .unwrap();
     assert_eq!(json["status"], "completed");
     assert_eq!(json["report"]["webhook_events"], 1);
+}
+
+/// A delivery is acknowledged before its job splits it into events, and the
+/// erasure finds a person's data through the events. A deletion that runs while
+/// the split is still waiting (here: its job backing off) must split it first,
+/// or the person's comment would survive in the raw body and reappear later.
+#[tokio::test]
+async fn a_deletion_first_splits_deliveries_still_waiting_for_their_job() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    let body = br#"{"object":"page","entry":[{"id":"1111222233334444","time":1733300000,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_1","post_id":"1_9","from":{"id":"4242","name":"Erin Erasable"},"created_time":1733299990,"message":"my private words"}},{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","post_id":"1_9","from":{"id":"5151","name":"Kept Person"},"created_time":1733299991,"message":"stays"}}]}]}"#;
+    assert_eq!(post_signed(&app, body).await.status(), 200);
+    let waiting = app
+        .query(|c| {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(
+                    "UPDATE jobs SET run_at = now() + interval '1 hour', attempts = 1 \
+                     WHERE kind = 'process_deliveries'",
+                ),
+                c,
+            )
+            .unwrap()
+        })
+        .await;
+    assert_eq!(waiting, 1, "the delivery's job is waiting");
+    let sr = signed(
+        &app,
+        json!({"algorithm":"HMAC-SHA256","issued_at":now(),"user_id":"4242"}),
+    );
+    assert_eq!(
+        post_form(&app, "/facebook/data-deletion", &sr)
+            .await
+            .status(),
+        200
+    );
+    drain(&app, 10).await;
+    let (completed, leaks, kept, events, split_jobs) = app
+        .query(|c| {
+            (
+                count(c, "deletion_requests WHERE status = 'completed'"),
+                count(
+                    c,
+                    "webhook_deliveries WHERE position('Erin'::bytea in body) > 0 OR position('private words'::bytea in body) > 0",
+                ) + count(c, "webhook_events WHERE sender_id = '4242' OR sender_name LIKE 'Erin%' OR value::text LIKE '%private words%'"),
+                count(c, "webhook_events WHERE sender_name = 'Kept Person' AND processed_at IS NOT NULL"),
+                count(c, "webhook_events"),
+                count(c, "jobs WHERE kind = 'process_deliveries'"),
+            )
+        })
+        .await;
+    assert_eq!(completed, 1);
+    assert_eq!(leaks, 0, "no trace of the person remains");
+    assert_eq!(kept, 1, "the other fan's event was split and applied");
+    assert_eq!(events, 2);
+    assert_eq!(split_jobs, 0, "the waiting job was settled by the deletion");
 }
 
 #[tokio::test]

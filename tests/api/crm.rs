@@ -6,7 +6,7 @@ use fanfare::platform::sandbox::seed::{BRAND_PAGE, FIRST_FAN};
 use serde_json::{json, Value};
 
 use crate::accounts::browser;
-use crate::helpers::{count, spawn_app, TestApp};
+use crate::helpers::{count, drain, spawn_app, TestApp};
 use crate::support::{
     api, enter, entry_id, fan_logged_in, fan_page, installed, open_contest, vote_as,
 };
@@ -1313,27 +1313,6 @@ fn reaction(verb: &str, from: &str, name: &str) -> Value {
     json!({"field": "feed", "value": {"item": "reaction", "verb": verb, "reaction_type": "love",
         "post_id": format!("{BRAND_PAGE}_555"), "parent_id": format!("{BRAND_PAGE}_555"),
         "from": {"id": from, "name": name}, "created_time": 1733299992}})
-}
-
-/// Runs every queued job with `run_once(batch)` until the queue is empty.
-async fn drain(app: &TestApp, batch: i64) {
-    use fanfare::jobs::run_once;
-    let (registry, ctx) = crate::helpers::job_runner(app);
-    let url = app.db.url.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut c = PgConnection::establish(&url).unwrap();
-        loop {
-            let r = run_once(&registry, &ctx, &mut c, batch).unwrap();
-            assert_eq!(r.failed, 0, "{r:?}");
-            if r.claimed == 0 {
-                break;
-            }
-        }
-        // As the worker does once the queue is drained.
-        fanfare::jobs::worker::refresh_segments(&mut c, &ctx.settings.segments).unwrap();
-    })
-    .await
-    .unwrap();
 }
 
 /// The batch path of event processing (many `process_event` jobs in one

@@ -240,6 +240,28 @@ pub fn job_runner(app: &TestApp) -> (fanfare::jobs::Registry, fanfare::jobs::Job
     (registry, ctx)
 }
 
+/// Runs every queued job with `run_once(batch)` until the queue is empty, then
+/// refreshes dirty segment memberships, as the worker does once it has drained
+/// the queue. Fails the test if a job fails.
+pub async fn drain(app: &TestApp, batch: i64) {
+    use fanfare::jobs::run_once;
+    let (registry, ctx) = job_runner(app);
+    let url = app.db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = PgConnection::establish(&url).unwrap();
+        loop {
+            let r = run_once(&registry, &ctx, &mut c, batch).unwrap();
+            assert_eq!(r.failed, 0, "{r:?}");
+            if r.claimed == 0 {
+                break;
+            }
+        }
+        fanfare::jobs::worker::refresh_segments(&mut c, &ctx.settings.segments).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Spawn::default(), |_| {}).await
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::accounts::browser;
-use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
 use crate::support::{api, enter, entry_id, fan_logged_in, fan_page, installed, open_contest};
 use crate::webhooks::post_signed;
 
@@ -48,8 +48,11 @@ async fn one_delivery_sent_ten_times_and_fifty_concurrent_copies_give_one_row_an
     assert_eq!(labels.iter().filter(|l| *l == "duplicate").count(), 49);
 
     app.eventually("both events processed", |c| {
-        count(c, "webhook_events WHERE processed_at IS NULL") == 0
-            && count(c, "jobs WHERE kind = 'process_event'") == 0
+        count(c, "webhook_events WHERE processed_at IS NOT NULL") == 2
+            && count(
+                c,
+                "jobs WHERE kind IN ('process_deliveries', 'process_event')",
+            ) == 0
     })
     .await;
     let (deliveries, events, first, second) = app
@@ -549,6 +552,7 @@ async fn a_delivery_with_nul_in_its_ids_is_stored_not_refused_forever() {
     let r = post_signed(&app, body).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "accepted");
+    drain(&app, 10).await;
     let (events, clean) = app
         .query(|c| {
             (

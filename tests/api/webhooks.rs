@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use fanfare::platform::facebook::signature::{sign_sha1, sign_sha256};
 use serde_json::Value;
 
-use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -192,6 +192,10 @@ async fn unicode_escapes_and_escaped_slashes_are_stored_exactly_and_decoded() {
     let body = br#"{"object":"page","entry":[{"id":"1111222233334444","time":1733300000,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","post_id":"1_1","from":{"id":"6001","name":"J\u00f6rg \u00c5str\u00f6m"},"created_time":1733299990,"message":"See https:\/\/example.com\/shirt \u2764"}}]}]}"#;
     let r = post_signed(&app, body).await;
     assert_eq!(r.status(), 200);
+    app.eventually("the delivery is split into its event", |c| {
+        count(c, "webhook_events WHERE processed_at IS NOT NULL") == 1
+    })
+    .await;
     let (stored, name, message): (Vec<u8>, Option<String>, Option<String>) = app
         .query(|c| {
             use fanfare::db::schema::{webhook_deliveries as d, webhook_events as e};
@@ -234,16 +238,18 @@ async fn a_thousand_change_batch_of_several_mb_is_accepted_and_oversize_is_413()
     assert!(body.len() > 3_000_000, "batch is several MB");
     let r = post_signed(&app, body.as_bytes()).await;
     assert_eq!(r.status(), 200);
-    let (deliveries, events, jobs) = app
-        .query(|c| {
-            (
-                count(c, "webhook_deliveries"),
-                count(c, "webhook_events"),
-                count(c, "jobs WHERE kind = 'process_event'"),
-            )
-        })
-        .await;
-    assert_eq!((deliveries, events, jobs), (1, 1000, 1000));
+    // Acknowledged with the raw delivery and one job stored; the job splits it.
+    let stored = |c: &mut PgConnection| {
+        (
+            count(c, "webhook_deliveries WHERE event_count = 1000"),
+            count(c, "webhook_events WHERE processed_at IS NOT NULL"),
+            count(c, "jobs WHERE kind = 'process_deliveries'"),
+        )
+    };
+    assert_eq!(app.query(stored).await, (1, 0, 1));
+    drain(&app, 10).await;
+    assert_eq!(app.query(stored).await, (1, 1000, 0));
+    assert_eq!(app.query(|c| count(c, "jobs")).await, 0);
 
     let big = vec![b' '; app.settings.facebook.max_body_bytes + 1];
     let r = post_signed(&app, &big).await;
@@ -300,16 +306,17 @@ async fn identical_redelivery_and_20_concurrent_copies_leave_one_row() {
     let other = fixture("feed-reaction-add");
     let responses = futures::future::join_all((0..20).map(|_| post_signed(&app, &other))).await;
     assert!(responses.iter().all(|r| r.status() == 200));
-    let (deliveries, events, jobs) = app
-        .query(|c| {
-            (
-                count(c, "webhook_deliveries"),
-                count(c, "webhook_events"),
-                count(c, "jobs"),
-            )
-        })
-        .await;
-    assert_eq!((deliveries, events, jobs), (2, 2, 2));
+    let stored = |c: &mut PgConnection| {
+        (
+            count(c, "webhook_deliveries"),
+            count(c, "webhook_events"),
+            count(c, "jobs"),
+        )
+    };
+    // One job per group that stored something; the copies stored nothing.
+    assert_eq!(app.query(stored).await, (2, 0, 2));
+    drain(&app, 10).await;
+    assert_eq!(app.query(stored).await, (2, 2, 0));
 }
 
 #[tokio::test]
@@ -360,6 +367,7 @@ async fn every_fixture_is_stored_with_typed_events_and_unknown_fields_kept() {
         assert_eq!(post_signed(&app, &body).await.status(), 200);
         n += 1;
     }
+    drain(&app, 100).await;
     let (deliveries, unknown, messaging, numeric_sender) = app
         .query(|c| {
             (
@@ -456,7 +464,7 @@ async fn metrics_count_accepted_duplicate_and_rejected_deliveries_queue_depth_an
     assert_eq!(forged.status(), 401);
 
     let jobs = app.query(|c| count(c, "jobs")).await;
-    assert_eq!(jobs, 3, "one job per stored event");
+    assert_eq!(jobs, 2, "one job per group that stored a delivery");
     let after = scrape(&app).await;
     assert_eq!(metric(&after, ACCEPTED), 2.0);
     assert_eq!(metric(&after, DUPLICATE), 1.0);
@@ -516,7 +524,7 @@ async fn a_stored_delivery_notifies_workers_in_other_processes_after_its_commit(
             // An empty query reads whatever notifications the server has sent.
             listener.batch_execute("SELECT 1").unwrap();
             if listener.notifications_iter().any(|n| n.is_ok()) {
-                return count(&mut listener, "webhook_events");
+                return count(&mut listener, "jobs WHERE kind = 'process_deliveries'");
             }
             assert!(
                 std::time::Instant::now() < deadline,
@@ -527,5 +535,104 @@ async fn a_stored_delivery_notifies_workers_in_other_processes_after_its_commit(
     })
     .await
     .unwrap();
-    assert_eq!(stored, 1, "the event was committed before the NOTIFY");
+    assert_eq!(
+        stored, 1,
+        "the delivery's job was committed before the NOTIFY"
+    );
+}
+
+fn comments(from: &[(&str, &str)], tag: &str) -> Vec<u8> {
+    use fanfare::platform::sandbox::seed::BRAND_PAGE;
+    let changes: Vec<Value> = from
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| {
+            serde_json::json!({"field": "feed", "value": {"item": "comment", "verb": "add",
+                "comment_id": format!("{tag}_{i}"), "post_id": format!("{BRAND_PAGE}_555"),
+                "parent_id": format!("{BRAND_PAGE}_555"), "from": {"id": id, "name": name},
+                "created_time": 1733299990, "message": "hello"}})
+        })
+        .collect();
+    serde_json::json!({"object": "page", "entry": [{"id": BRAND_PAGE, "time": 1733300000,
+        "changes": changes}]})
+    .to_string()
+    .into_bytes()
+}
+
+/// A group's events are applied together; when that fails, the group falls back
+/// to one `process_event` job per event, so the good events are applied and only
+/// the failing one retries (and would dead-letter on its own). The failure is
+/// injected with a trigger that refuses one fan's contact.
+#[tokio::test]
+async fn a_group_with_a_poisonous_event_falls_back_to_one_job_per_event() {
+    use fanfare::jobs::run_once;
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    crate::support::installed(&app).await;
+    app.query(|c| {
+        c.batch_execute(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.display_name = 'Poison Pill' THEN RAISE EXCEPTION 'poisoned'; END IF; \
+             RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON contacts \
+             FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+        )
+        .unwrap()
+    })
+    .await;
+    let first = comments(&[("6101", "Good One"), ("6102", "Poison Pill")], "p1");
+    let second = comments(&[("6103", "Good Two")], "p2");
+    for body in [&first, &second] {
+        assert_eq!(post_signed(&app, body).await.status(), 200);
+    }
+    assert_eq!(
+        app.query(|c| count(c, "jobs WHERE kind = 'process_deliveries'"))
+            .await,
+        2
+    );
+    let (registry, ctx) = crate::helpers::job_runner(&app);
+    let url = app.db.url.clone();
+    let reports = tokio::task::spawn_blocking(move || {
+        let mut c = PgConnection::establish(&url).unwrap();
+        let mut reports = Vec::new();
+        loop {
+            let r = run_once(&registry, &ctx, &mut c, 10).unwrap();
+            if r.claimed == 0 {
+                return reports;
+            }
+            reports.push(r);
+        }
+    })
+    .await
+    .unwrap();
+    // Both group jobs succeeded (by falling back); then the three event jobs ran:
+    // two applied, one failed and waits for its retry.
+    assert_eq!((reports[0].claimed, reports[0].succeeded), (2, 2));
+    assert_eq!(reports[1].claimed, 3);
+    assert_eq!((reports[1].succeeded, reports[1].failed), (2, 1));
+    let state = app
+        .query(|c| {
+            (
+                count(c, "contacts WHERE display_name IN ('Good One', 'Good Two')"),
+                count(c, "webhook_events WHERE processed_at IS NOT NULL"),
+                count(
+                    c,
+                    "webhook_events WHERE processed_at IS NULL AND sender_name = 'Poison Pill'",
+                ),
+                count(
+                    c,
+                    "jobs WHERE kind = 'process_event' AND state = 'queued' AND attempts = 1 \
+                     AND last_error LIKE '%poisoned%'",
+                ),
+                count(c, "jobs"),
+            )
+        })
+        .await;
+    assert_eq!(state, (2, 2, 1, 1, 1));
 }

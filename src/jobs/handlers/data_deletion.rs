@@ -25,6 +25,9 @@ impl JobHandler for DataDeletion {
     fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
         let p: Payload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
+        // Deliveries not yet split into events hold personal data the erasure
+        // could not find: split them first.
+        super::process_deliveries::settle_pending(conn, ctx)?;
         let report = crate::domain::privacy::erase_subject(
             conn,
             &p.app_scoped_user_id,

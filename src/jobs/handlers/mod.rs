@@ -3,6 +3,7 @@
 pub mod backfill_comments;
 pub mod contest_clock;
 pub mod data_deletion;
+pub mod process_deliveries;
 pub mod process_event;
 pub mod reach_refresh;
 pub mod reconcile_subscriptions;
@@ -14,6 +15,7 @@ use super::Registry;
 
 /// Every job kind Fanfare knows. Features add their handlers here.
 pub fn register_all(registry: &mut Registry) {
+    registry.register(process_deliveries::ProcessDeliveries);
     registry.register(process_event::ProcessEvent);
     registry.register(data_deletion::DataDeletion);
     registry.register(reconcile_subscriptions::ReconcileSubscriptions);

@@ -57,6 +57,7 @@ struct HealthPage {
 fn kind_label(kind: &str) -> String {
     match kind {
         "process_event" => "Process a page event".into(),
+        "process_deliveries" => "Process received webhook deliveries".into(),
         "backfill_comments" => "Collect comments for comment-to-enter".into(),
         other => other.replace('_', " "),
     }
@@ -65,6 +66,8 @@ fn kind_label(kind: &str) -> String {
 fn subject(payload: &serde_json::Value) -> String {
     if let Some(e) = payload.get("event_id").and_then(|v| v.as_i64()) {
         format!("Event #{e}")
+    } else if let Some(ids) = payload.get("delivery_ids").and_then(|v| v.as_array()) {
+        format!("{} deliveries", ids.len())
     } else if let Some(c) = payload.get("contest_id").and_then(|v| v.as_i64()) {
         format!("Contest #{c}")
     } else {

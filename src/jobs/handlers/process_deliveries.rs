@@ -1,0 +1,209 @@
+//! `process_deliveries`: turns a group of stored webhook deliveries into events
+//! and CRM data. Ingest queues one such job per group commit, in the same
+//! statement as the deliveries (`db::webhooks::insert_group`), so the
+//! acknowledgement path writes only the raw bodies (issue 10, P1).
+//!
+//! The happy path is one pass per chunk of deliveries: parse the bodies, insert
+//! their events already marked processed, and apply them in a batch
+//! (`domain::events::apply_batch`), all inside a savepoint of the job's
+//! transaction. No job per event and no second write to mark events processed
+//! (issue 10, P3).
+//!
+//! If applying a chunk fails, the savepoint is rolled back and the chunk falls
+//! back to the per-event path: its events are stored unprocessed with one
+//! `process_event` job each, which retry, back off and dead-letter one event at a
+//! time (and show in the dashboard of the page the event came from). So one
+//! poisonous event never holds back or kills the rest of its group.
+//!
+//! Replays are harmless: an event already stored (`(delivery_id, seq)` is unique)
+//! is not inserted or applied again.
+
+use chrono::Utc;
+use diesel::pg::PgConnection;
+use diesel::{Connection, RunQueryDsl};
+use serde::Deserialize;
+
+use crate::db::jobs::Job;
+use crate::db::webhooks::{self, NewEvent, PROCESS_DELIVERIES};
+use crate::error::AppError;
+use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::platform::facebook::webhook::{parse_delivery, ParsedDelivery};
+
+pub const KIND: &str = PROCESS_DELIVERIES;
+
+/// Deliveries read and parsed at a time, so a large claimed batch does not hold
+/// every body in memory at once (P6).
+const DELIVERIES_PER_CHUNK: usize = 100;
+/// Events applied in one batch.
+const EVENTS_PER_BATCH: usize = 1000;
+
+#[derive(Deserialize)]
+struct Payload {
+    delivery_ids: Vec<i64>,
+}
+
+pub struct ProcessDeliveries;
+
+fn delivery_ids(jobs: &[Job]) -> Result<Vec<i64>, JobError> {
+    let mut ids = Vec::new();
+    for j in jobs {
+        let p: Payload = serde_json::from_value(j.payload.clone())
+            .map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
+        ids.extend(p.delivery_ids);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Splits and applies the given deliveries (see the module doc).
+pub fn process(conn: &mut PgConnection, ctx: &JobContext, ids: &[i64]) -> Result<(), JobError> {
+    for chunk in ids.chunks(DELIVERIES_PER_CHUNK) {
+        let bodies = webhooks::parsed_bodies(conn, chunk)?;
+        // Unparseable bodies were stored as `unparseable` and are not selected;
+        // a stored `parsed` body always parses again the same way.
+        let parsed: Vec<(i64, ParsedDelivery)> = bodies
+            .iter()
+            .filter_map(|(id, body)| parse_delivery(body).ok().map(|d| (*id, d)))
+            .collect();
+        drop(bodies);
+        let mut start = 0;
+        while start < parsed.len() {
+            let mut end = start;
+            let mut events = 0;
+            while end < parsed.len() && (end == start || events < EVENTS_PER_BATCH) {
+                events += parsed[end].1.events.len();
+                end += 1;
+            }
+            apply_or_fall_back(conn, ctx, &parsed[start..end])?;
+            start = end;
+        }
+    }
+    Ok(())
+}
+
+fn apply_or_fall_back(
+    conn: &mut PgConnection,
+    ctx: &JobContext,
+    parsed: &[(i64, ParsedDelivery)],
+) -> Result<(), JobError> {
+    let now = Utc::now();
+    let applied = conn.transaction::<_, AppError, _>(|c| {
+        let rows: Vec<NewEvent<'_>> = parsed
+            .iter()
+            .flat_map(|(id, d)| NewEvent::of_delivery(*id, d, Some(now)))
+            .collect();
+        let events = webhooks::insert_new_events(c, &rows)?;
+        let refs: Vec<&webhooks::Event> = events.iter().collect();
+        crate::domain::events::apply_batch(c, &refs)
+    });
+    let Err(err) = applied else {
+        return Ok(());
+    };
+    if err.is_unavailable() {
+        return Err(JobError::retry(err.to_string()));
+    }
+    tracing::warn!(error = %err, deliveries = parsed.len(),
+        "applying a group of webhook events failed; queueing them one event per job");
+    let rows: Vec<NewEvent<'_>> = parsed
+        .iter()
+        .flat_map(|(id, d)| NewEvent::of_delivery(*id, d, None))
+        .collect();
+    webhooks::insert_new_events(conn, &rows)?;
+    let ids: Vec<i64> = parsed.iter().map(|(id, _)| *id).collect();
+    webhooks::enqueue_event_jobs(conn, &ids, ctx.settings.worker.max_attempts)?;
+    Ok(())
+}
+
+/// Splits and applies every delivery still waiting for a `process_deliveries`
+/// job (queued, retrying, or dead), and removes those jobs. A data deletion
+/// runs this first, so no personal data waits in an unsplit body where the
+/// erasure (which finds a subject's deliveries through their events) cannot
+/// see it. Jobs that another worker is running are waited for: their events
+/// are committed before this returns.
+pub fn settle_pending(conn: &mut PgConnection, ctx: &JobContext) -> Result<usize, JobError> {
+    #[derive(diesel::QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        payload: serde_json::Value,
+    }
+    let pending: Vec<Pending> = diesel::sql_query(
+        "SELECT id, payload FROM jobs WHERE kind = $1 AND state IN ('queued', 'dead') \
+         ORDER BY id FOR UPDATE",
+    )
+    .bind::<diesel::sql_types::Text, _>(KIND)
+    .load(conn)?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut ids = Vec::new();
+    for p in &pending {
+        if let Ok(p) = serde_json::from_value::<Payload>(p.payload.clone()) {
+            ids.extend(p.delivery_ids);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    process(conn, ctx, &ids)?;
+    let job_ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+    crate::db::jobs::complete(conn, &job_ids)?;
+    Ok(ids.len())
+}
+
+impl JobHandler for ProcessDeliveries {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+        process(conn, ctx, &delivery_ids(std::slice::from_ref(job))?)
+    }
+
+    fn run_batch(
+        &self,
+        ctx: &JobContext,
+        conn: &mut PgConnection,
+        jobs: &[Job],
+    ) -> Option<Result<(), JobError>> {
+        Some(delivery_ids(jobs).and_then(|ids| process(conn, ctx, &ids)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(payload: serde_json::Value) -> Job {
+        Job {
+            id: 1,
+            kind: KIND.into(),
+            payload,
+            state: "queued".into(),
+            priority: 0,
+            attempts: 0,
+            max_attempts: 8,
+            run_at: Utc::now(),
+            last_error: None,
+            dedupe_key: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_delivery_ids_of_a_batch_are_merged_in_order_without_repeats() {
+        let jobs = [
+            job(serde_json::json!({"delivery_ids": [7, 3]})),
+            job(serde_json::json!({"delivery_ids": [3, 5]})),
+        ];
+        assert_eq!(delivery_ids(&jobs).unwrap(), vec![3, 5, 7]);
+    }
+
+    #[test]
+    fn a_payload_without_delivery_ids_is_a_permanent_failure() {
+        let err = delivery_ids(&[job(serde_json::json!({"event_id": 1}))]).unwrap_err();
+        assert!(err.to_string().contains("bad payload"), "{err}");
+    }
+}
