@@ -5,11 +5,11 @@
 # logged durations summed per statement (bench/pg_log_profile.py) over the
 # worker's connections. Logging every statement slows the drain, so the drain
 # time printed here is not a throughput figure.
-#   usage: bench/p3_profile.sh   (env: EVENTS=40000 SENDERS=20000 CONCURRENCY=2 BATCH=1000
+#   usage: bench/p3_profile.sh   (env: EVENTS=40000 SENDERS=20000 CONCURRENCY=2 BATCH=10
 #          PGLOG=/var/log/postgresql/postgresql-15-main.log, readable by this user)
 source "$(dirname "$0")/lib.sh"
 EVENTS="${EVENTS:-40000}"; SENDERS="${SENDERS:-20000}"
-CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-1000}"
+CONCURRENCY="${CONCURRENCY:-2}"; BATCH="${BATCH:-10}"
 PGLOG="${PGLOG:-/var/log/postgresql/postgresql-15-main.log}"
 machine
 WORK=$(mktemp -d /tmp/bench_p3prof.XXXX)
@@ -25,7 +25,7 @@ FANFARE__WORKER__BATCH_SIZE=$BATCH "$FANFARE" worker --concurrency "$CONCURRENCY
 WPID=$!
 while :; do
   psql -Atc "select pid from pg_stat_activity where datname = '$BENCH_DB' and pid <> pg_backend_pid()" postgres >> "$WORK/pids"
-  left=$(psql -Atc "select count(*) from jobs where kind='process_event' and state='queued'" "$BENCH_DB")
+  left=$(psql -Atc "select count(*) from jobs where kind in ('process_deliveries', 'process_event') and state='queued'" "$BENCH_DB")
   [ "$left" = 0 ] && break
   sleep 0.5
 done

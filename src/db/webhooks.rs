@@ -85,6 +85,37 @@ impl<'a> NewEvent<'a> {
     }
 }
 
+impl NewEvent<'_> {
+    /// The stored row this insert became, given its id.
+    fn to_event(&self, id: i64) -> Event {
+        let owned = |s: Option<&str>| s.map(str::to_string);
+        Event {
+            id,
+            delivery_id: self.delivery_id,
+            seq: self.seq,
+            object: self.object.to_string(),
+            page_id: owned(self.page_id),
+            kind: self.kind.to_string(),
+            field: owned(self.field),
+            item: owned(self.item),
+            verb: owned(self.verb),
+            post_id: owned(self.post_id),
+            comment_id: owned(self.comment_id),
+            parent_id: owned(self.parent_id),
+            share_id: owned(self.share_id),
+            reaction_type: owned(self.reaction_type),
+            sender_id: owned(self.sender_id),
+            sender_name: owned(self.sender_name),
+            message: owned(self.message),
+            created_time: self.created_time,
+            entry_time: self.entry_time,
+            value: self.value.clone(),
+            handled: self.handled,
+            processed_at: self.processed_at,
+        }
+    }
+}
+
 #[derive(Queryable, Selectable, Debug, Clone, Serialize)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct DeliverySummary {
@@ -196,13 +227,26 @@ pub fn insert_new_events(
 ) -> QueryResult<Vec<Event>> {
     let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(1000) {
+        // Only the keys come back: the rows are built from what was sent, which
+        // spares Postgres sending (and us parsing) every value again.
+        let inserted: Vec<(i64, i64, i32)> = diesel::insert_into(webhook_events::table)
+            .values(chunk)
+            .on_conflict((webhook_events::delivery_id, webhook_events::seq))
+            .do_nothing()
+            .returning((
+                webhook_events::id,
+                webhook_events::delivery_id,
+                webhook_events::seq,
+            ))
+            .get_results(conn)?;
+        let ids: std::collections::HashMap<(i64, i32), i64> = inserted
+            .into_iter()
+            .map(|(id, delivery, seq)| ((delivery, seq), id))
+            .collect();
         out.extend(
-            diesel::insert_into(webhook_events::table)
-                .values(chunk)
-                .on_conflict((webhook_events::delivery_id, webhook_events::seq))
-                .do_nothing()
-                .returning(Event::as_returning())
-                .get_results::<Event>(conn)?,
+            chunk
+                .iter()
+                .filter_map(|r| ids.get(&(r.delivery_id, r.seq)).map(|id| r.to_event(*id))),
         );
     }
     out.sort_by_key(|e| e.id);
