@@ -14,9 +14,9 @@ use crate::db::activities::{self, NewActivity};
 use crate::db::contacts::{self, Observation};
 use crate::error::AppError;
 
-/// Returns whether any visit points may have been awarded (the leaderboard of
-/// the fan page may have moved).
-pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<bool, AppError> {
+/// Returns the dedupe keys of the views stored on a contact (those earned the
+/// daily visit, so the leaderboard of the fan page may have moved).
+pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<Vec<String>, AppError> {
     conn.transaction(|c| {
         let persons = person_contacts(c, views)?;
         let visitors = link_visitors(c, views, &persons)?;
@@ -41,16 +41,16 @@ pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<bool, AppError> 
             })
             .collect();
         activities::record_many(c, &rows)?;
-        let mut awarded = false;
+        let mut settled = Vec::new();
         let now = Utc::now();
         for (v, row) in views.iter().zip(&rows) {
             if let Some(k) = row.contact_id {
                 // Deduped per contact and day by the ledger itself.
                 crate::domain::hooks::after_view(c, &v.contest, k, now)?;
-                awarded = true;
+                settled.extend(row.dedupe_key.clone());
             }
         }
-        Ok(awarded)
+        Ok(settled)
     })
 }
 

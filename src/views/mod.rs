@@ -28,7 +28,7 @@
 
 mod flush;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -74,11 +74,15 @@ enum Msg {
     Flush(oneshot::Sender<()>),
 }
 
-/// Keys accepted today. Forgetting them (a new day, or the bound) is harmless:
-/// the database dedupes too; remembering only saves work.
+/// Keys accepted today, and whether the view is settled: stored on a contact
+/// (a person's view always is). A repeat of a settled view is ignored; a repeat
+/// of an anonymous one still goes to the writer, because the browser may have
+/// become known since (entered, logged in), and then the repeat earns the
+/// person's daily visit as it always did. Forgetting keys (a new day, or the
+/// bound) is harmless: the database dedupes too; remembering only saves work.
 struct Seen {
     day: String,
-    keys: HashSet<String>,
+    keys: HashMap<String, bool>,
 }
 
 const SEEN_MAX: usize = 1_000_000;
@@ -93,14 +97,12 @@ impl Views {
     /// Starts the writer task on the current runtime.
     pub fn start(db: Db, buffer: usize, max_batch: usize) -> Views {
         let (tx, rx) = mpsc::channel(buffer.max(1));
-        tokio::spawn(writer(db, rx, max_batch.max(1)));
-        Views {
-            tx,
-            seen: Arc::new(Mutex::new(Seen {
-                day: String::new(),
-                keys: HashSet::new(),
-            })),
-        }
+        let seen = Arc::new(Mutex::new(Seen {
+            day: String::new(),
+            keys: HashMap::new(),
+        }));
+        tokio::spawn(writer(db, rx, max_batch.max(1), seen.clone()));
+        Views { tx, seen }
     }
 
     /// Accepts a view of `contest` by the browser `visitor_id` (and the person
@@ -116,6 +118,7 @@ impl Views {
     ) {
         let at = Utc::now();
         let key = dedupe_key(contest.id, visitor_id, person.as_deref(), at);
+        let mut repeat = false;
         {
             let mut seen = self.seen.lock().expect("views seen lock");
             let day = at.format("%Y-%m-%d").to_string();
@@ -123,15 +126,20 @@ impl Views {
                 seen.day = day;
                 seen.keys.clear();
             }
-            if !seen.keys.insert(key.clone()) {
-                return;
+            match seen.keys.get(&key) {
+                Some(true) => return,
+                // A repeat of an anonymous view: already pending, or stored.
+                Some(false) => repeat = true,
+                None => {
+                    seen.keys.insert(key.clone(), person.is_some());
+                }
             }
         }
         // Should this request be abandoned while waiting for room, the key is
         // forgotten again, so the browser's next view is not taken for a repeat.
         let mut unsent = Unsent {
             seen: &self.seen,
-            key: Some(key),
+            key: (!repeat).then_some(key),
         };
         let view = View {
             contest: Arc::new(contest.clone()),
@@ -171,7 +179,7 @@ impl Drop for Unsent<'_> {
     }
 }
 
-async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
+async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>, max_batch: usize, seen: Arc<Mutex<Seen>>) {
     while let Some(first) = rx.recv().await {
         let mut views = Vec::new();
         let mut waiters = Vec::new();
@@ -187,7 +195,15 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
                 next = rx.try_recv().ok();
             }
         }
-        store_until_done(&db, views).await;
+        let settled = store_until_done(&db, views).await;
+        if !settled.is_empty() {
+            let mut seen = seen.lock().expect("views seen lock");
+            for key in settled {
+                if let Some(s) = seen.keys.get_mut(&key) {
+                    *s = true;
+                }
+            }
+        }
         for w in waiters {
             let _ = w.send(());
         }
@@ -195,10 +211,11 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
 }
 
 /// Stores a batch, retrying with backoff until it is stored: views are never
-/// discarded because Postgres was briefly away.
-async fn store_until_done(db: &Db, views: Vec<View>) {
+/// discarded because Postgres was briefly away. Returns the dedupe keys of the
+/// views stored on a contact.
+async fn store_until_done(db: &Db, views: Vec<View>) -> Vec<String> {
     if views.is_empty() {
-        return;
+        return Vec::new();
     }
     let views = Arc::new(views);
     let mut delay = Duration::from_millis(50);
@@ -213,12 +230,12 @@ async fn store_until_done(db: &Db, views: Vec<View>) {
         .map_err(|e| e.to_string())
         .and_then(|r| r);
         match result {
-            Ok(awarded) => {
-                if awarded {
+            Ok(settled) => {
+                if !settled.is_empty() {
                     // Visit points move the leaderboard of the fan page.
                     crate::db::bump_data_generation();
                 }
-                return;
+                return settled;
             }
             Err(e) => {
                 tracing::error!(error = %e, views = views.len(), retry_in_ms = delay.as_millis() as u64,
