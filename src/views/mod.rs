@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::contests::Contest;
@@ -62,7 +62,8 @@ impl View {
 }
 
 fn dedupe_key(contest: i64, visitor: &str, person: Option<&str>, at: DateTime<Utc>) -> String {
-    let day = at.format("%Y-%m-%d");
+    // `NaiveDate` displays as YYYY-MM-DD, without strftime's parsing.
+    let day = at.date_naive();
     match person {
         Some(asid) => format!("view:{contest}:asid:{asid}:{day}"),
         None => format!("view:{contest}:{visitor}:{day}"),
@@ -81,7 +82,7 @@ enum Msg {
 /// person's daily visit as it always did. Forgetting keys (a new day, or the
 /// bound) is harmless: the database dedupes too; remembering only saves work.
 struct Seen {
-    day: String,
+    day: NaiveDate,
     keys: HashMap<String, bool>,
 }
 
@@ -98,7 +99,7 @@ impl Views {
     pub fn start(db: Db, buffer: usize, max_batch: usize) -> Views {
         let (tx, rx) = mpsc::channel(buffer.max(1));
         let seen = Arc::new(Mutex::new(Seen {
-            day: String::new(),
+            day: NaiveDate::MIN,
             keys: HashMap::new(),
         }));
         tokio::spawn(writer(db, rx, max_batch.max(1), seen.clone()));
@@ -121,7 +122,7 @@ impl Views {
         let mut repeat = false;
         {
             let mut seen = self.seen.lock().expect("views seen lock");
-            let day = at.format("%Y-%m-%d").to_string();
+            let day = at.date_naive();
             if seen.day != day || seen.keys.len() >= SEEN_MAX {
                 seen.day = day;
                 seen.keys.clear();

@@ -4,10 +4,18 @@
 //! sentinels in place of those values; the output is split at the sentinels.
 //! The sentinels carry a random per-process token, so page content (titles,
 //! entries) cannot forge one. Values are HTML-escaped when filled, exactly as
-//! the template would have escaped them.
+//! the template would have escaped them. The literal pieces are shared
+//! buffers: a response is sent as those pieces and the filled values, without
+//! copying the page into a new string first.
 
-use std::fmt::Write;
+use std::convert::Infallible;
 use std::sync::OnceLock;
+
+use actix_web::body::SizedStream;
+use actix_web::web::Bytes;
+
+/// A filled page, as the response body streams it.
+pub type Pieces = futures::stream::Iter<std::vec::IntoIter<Result<Bytes, Infallible>>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hole {
@@ -30,8 +38,7 @@ pub fn sentinel(hole: Hole) -> &'static str {
 
 /// Literal HTML, then the hole that follows it (none after the last piece).
 pub struct Holed {
-    parts: Vec<(String, Option<Hole>)>,
-    len: usize,
+    parts: Vec<(Bytes, Option<Hole>)>,
 }
 
 impl Holed {
@@ -45,37 +52,53 @@ impl Holed {
                 .min_by_key(|(at, _)| *at);
             match next {
                 Some((at, hole)) => {
-                    parts.push((rest[..at].to_string(), Some(hole)));
+                    parts.push((Bytes::copy_from_slice(rest[..at].as_bytes()), Some(hole)));
                     rest = &rest[at + sentinel(hole).len()..];
                 }
                 None => {
-                    parts.push((rest.to_string(), None));
+                    parts.push((Bytes::copy_from_slice(rest.as_bytes()), None));
                     break;
                 }
             }
         }
-        Holed {
-            len: html.len(),
-            parts,
-        }
+        Holed { parts }
     }
 
-    /// The page with each hole filled by `value(hole)`, escaped.
-    pub fn fill(&self, value: impl Fn(Hole) -> String) -> String {
-        let mut out = String::with_capacity(self.len + 256);
+    /// The page's pieces with each hole filled by `value(hole)`, escaped.
+    pub fn fill(&self, value: impl Fn(Hole) -> String) -> Vec<Bytes> {
+        let mut out = Vec::with_capacity(self.parts.len() * 2);
         for (literal, hole) in &self.parts {
-            out.push_str(literal);
+            out.push(literal.clone());
             if let Some(h) = hole {
-                let v = value(*h);
-                let _ = write!(
-                    out,
-                    "{}",
-                    askama::filters::escape(&v, askama::filters::Html).expect("infallible")
-                );
+                out.push(escaped(value(*h)));
             }
         }
         out
     }
+
+    /// [`Holed::fill`] as a response body of known length.
+    pub fn body(&self, value: impl Fn(Hole) -> String) -> SizedStream<Pieces> {
+        let pieces = self.fill(value);
+        let len = pieces.iter().map(|b| b.len() as u64).sum();
+        let pieces: Vec<Result<Bytes, Infallible>> = pieces.into_iter().map(Ok).collect();
+        SizedStream::new(len, futures::stream::iter(pieces))
+    }
+}
+
+/// HTML-escaped like the template escapes; most values (tokens, signed
+/// requests) have nothing to escape and are passed through.
+fn escaped(v: String) -> Bytes {
+    if !v
+        .bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'"' | b'\''))
+    {
+        return Bytes::from(v);
+    }
+    Bytes::from(
+        askama::filters::escape(&v, askama::filters::Html)
+            .expect("infallible")
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -90,11 +113,12 @@ mod tests {
             sentinel(Hole::Csrf),
             sentinel(Hole::Csrf)
         );
-        let page = Holed::split(&html).fill(|h| match h {
+        let pieces = Holed::split(&html).fill(|h| match h {
             Hole::FanName => "<Eve & \"co\">".into(),
             Hole::Csrf => "tok".into(),
             Hole::SignedRequest => unreachable!(),
         });
+        let page = String::from_utf8(pieces.concat()).unwrap();
         assert_eq!(
             page,
             "<p>&#60;Eve &#38; &#34;co&#34;&#62;</p><input value=\"tok\"><b>tok</b>\u{1}hole-Csrf-fake\u{1}"

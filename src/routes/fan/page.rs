@@ -131,43 +131,47 @@ pub async fn render(
         }
     });
     let csrf = fan.csrf_token(state, &contest.slug);
-    let html = match PageKey::of(&contest, &extras, fan_name.is_some(), status, now) {
-        Some(key) => {
-            let holed = shared.page(key, || {
-                let extras = PageExtras {
-                    values: extras.values.clone(),
-                    signed_request: extras
-                        .signed_request
-                        .as_ref()
-                        .map(|_| sentinel(Hole::SignedRequest).to_string()),
-                    ..Default::default()
-                };
-                let name = fan_name
-                    .as_ref()
-                    .map(|_| sentinel(Hole::FanName).to_string());
-                let csrf = sentinel(Hole::Csrf).to_string();
-                contest_page(
-                    state,
-                    &contest,
-                    &page,
-                    extras,
-                    shared.clone(),
-                    csrf,
-                    name,
-                    now,
-                )
-            })?;
-            holed.fill(|h| match h {
-                Hole::Csrf => csrf.clone(),
-                Hole::SignedRequest => extras.signed_request.clone().unwrap_or_default(),
-                Hole::FanName => fan_name.clone().unwrap_or_default(),
-            })
-        }
-        None => contest_page(state, &contest, &page, extras, shared, csrf, fan_name, now)?,
-    };
     let mut resp = HttpResponse::build(status);
     fan.set_cookies(state, &mut resp);
-    Ok(resp.content_type("text/html; charset=utf-8").body(html))
+    resp.content_type("text/html; charset=utf-8");
+    Ok(
+        match PageKey::of(&contest, &extras, fan_name.is_some(), status, now) {
+            Some(key) => {
+                let holed = shared.page(key, || {
+                    let extras = PageExtras {
+                        values: extras.values.clone(),
+                        signed_request: extras
+                            .signed_request
+                            .as_ref()
+                            .map(|_| sentinel(Hole::SignedRequest).to_string()),
+                        ..Default::default()
+                    };
+                    let name = fan_name
+                        .as_ref()
+                        .map(|_| sentinel(Hole::FanName).to_string());
+                    let csrf = sentinel(Hole::Csrf).to_string();
+                    contest_page(
+                        state,
+                        &contest,
+                        &page,
+                        extras,
+                        shared.clone(),
+                        csrf,
+                        name,
+                        now,
+                    )
+                })?;
+                resp.body(holed.body(|h| match h {
+                    Hole::Csrf => csrf.clone(),
+                    Hole::SignedRequest => extras.signed_request.clone().unwrap_or_default(),
+                    Hole::FanName => fan_name.clone().unwrap_or_default(),
+                }))
+            }
+            None => resp.body(contest_page(
+                state, &contest, &page, extras, shared, csrf, fan_name, now,
+            )?),
+        },
+    )
 }
 
 /// Which kept page serves a request, or none when the request carries form
