@@ -52,7 +52,7 @@ impl Holed {
                 .min_by_key(|(at, _)| *at);
             match next {
                 Some((at, hole)) => {
-                    parts.push((Bytes::copy_from_slice(rest[..at].as_bytes()), Some(hole)));
+                    parts.push((Bytes::copy_from_slice(&rest.as_bytes()[..at]), Some(hole)));
                     rest = &rest[at + sentinel(hole).len()..];
                 }
                 None => {
