@@ -119,7 +119,8 @@ impl Db {
         out
     }
 
-    /// Like [`Db::run`], for work that only reads: caches stay valid.
+    /// Like [`Db::run`], for work that changes nothing a fan page shows (reads;
+    /// storing raw webhook deliveries): the fan page caches stay valid.
     pub async fn read<F, R>(&self, f: F) -> Result<R, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
