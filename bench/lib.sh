@@ -24,7 +24,7 @@ wait_http() { # url
 }
 
 start_serve() { # extra args...
-  "$FANFARE" serve "$@" > /tmp/bench_serve.log 2>&1 &
+  "$FANFARE" serve "$@" > "/tmp/bench_serve_$BENCH_PORT.log" 2>&1 &
   SERVE_PID=$!
   wait_http "$BENCH_URL/healthz"
 }

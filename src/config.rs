@@ -58,6 +58,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub worker: WorkerSettings,
     pub ingest: IngestSettings,
+    pub views: ViewSettings,
     pub limits: LimitSettings,
     pub segments: SegmentSettings,
     pub email: EmailSettings,
@@ -172,6 +173,13 @@ pub struct WorkerSettings {
 pub struct IngestSettings {
     pub max_batch: usize,
     pub writers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewSettings {
+    pub buffer: usize,
+    pub max_batch: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -148,7 +148,9 @@ async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, ma
         let wctx = ctx.clone();
         let results = ctx
             .db
-            .run(move |conn| Ok(store_group(conn, &wctx, deliveries)))
+            // Raw deliveries change nothing a fan page shows (their jobs will):
+            // the fan page caches stay valid.
+            .read(move |conn| Ok(store_group(conn, &wctx, deliveries)))
             .await;
         match results {
             Ok(results) => {
@@ -191,7 +193,7 @@ async fn notifier_loop(db: Db, notify: Arc<Notify>) {
     loop {
         notify.notified().await;
         let sent = db
-            .run(|conn| {
+            .read(|conn| {
                 conn.transaction(|c| {
                     diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
                     crate::db::jobs::notify(c)

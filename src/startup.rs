@@ -100,6 +100,12 @@ impl Application {
             wakeup: wakeup.clone(),
             keys: Arc::new(crate::auth::keys::SecurityKeys::new(&settings.security)),
             page_contests: Arc::default(),
+            fan_pages: Arc::default(),
+            views: crate::views::Views::start(
+                db.clone(),
+                settings.views.buffer,
+                settings.views.max_batch,
+            ),
         };
 
         let sandbox = if settings.is_sandbox() || opts.sandbox_only {
@@ -156,6 +162,8 @@ impl Application {
             });
         }
         let result = self.server.await;
+        // In-flight requests are done: store the views they buffered.
+        self.state.views.flush().await;
         if let Some(workers) = self.workers {
             workers.stop().await;
         }

@@ -119,4 +119,8 @@ pub struct AppState {
     pub keys: Arc<SecurityKeys>,
     /// Page and contest lookups of the fan tab (1 s, invalidated by contest writes).
     pub page_contests: Arc<crate::db::contests::PageContests>,
+    /// The part of fan pages that is the same for every fan (`routes::fan::shared`).
+    pub fan_pages: Arc<crate::routes::fan::shared::SharedCache>,
+    /// Fan page views, written off the request path (`crate::views`).
+    pub views: crate::views::Views,
 }

@@ -133,7 +133,16 @@ async fn open_page(
     let csrf = between(&html, "name=\"csrf_token\" value=\"", "\"")
         .context("no form on the fan page")?
         .to_string();
-    let referral = between(&html, "id=\"ref-link\" value=\"", "\"").map(str::to_string);
+    // The fan's own part (invite link included) is loaded by the page, as a
+    // browser would.
+    let mine = c
+        .get(format!("{base}/c/{slug}/me"))
+        .header("HX-Request", "true")
+        .send()
+        .await?
+        .text()
+        .await?;
+    let referral = between(&mine, "id=\"ref-link\" value=\"", "\"").map(str::to_string);
     Ok((csrf, referral))
 }
 

@@ -259,6 +259,33 @@ impl PageContests {
             .then(|| (e.page.clone(), e.candidates.clone()))
     }
 
+    /// The cached page and its current contest at `now`, when fresh; clones only
+    /// the contest picked (this runs on every `POST /tab`).
+    pub fn current(
+        &self,
+        fb_page_id: &str,
+        now: DateTime<Utc>,
+    ) -> Option<(super::pages::Page, Option<Contest>)> {
+        use crate::domain::contest::Status;
+        let entries = self.entries.lock().expect("page cache lock");
+        let e = entries.get(fb_page_id)?;
+        if e.at.elapsed() >= Self::TTL || e.generation != generation() {
+            return None;
+        }
+        // The same order as `pick_current`.
+        let rank = |c: &&Contest| match c.effective_status(now) {
+            Status::Open => 0,
+            Status::PrizePoll => 1,
+            Status::Scheduled => 2,
+            Status::Closed | Status::WinnersAnnounced => 3,
+            Status::Draft => 4,
+        };
+        Some((
+            e.page.clone(),
+            e.candidates.iter().min_by_key(rank).cloned(),
+        ))
+    }
+
     /// Stores what was loaded; `generation` is [`generation`] read before loading.
     pub fn put(
         &self,

@@ -106,8 +106,22 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, keeping the
-    /// caller's tracing span (and so its request id).
+    /// caller's tracing span (and so its request id). `f` may write: afterwards
+    /// the in-process caches of data shown to fans are invalidated (see
+    /// [`data_generation`]).
     pub async fn run<F, R>(&self, f: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let out = self.read(f).await;
+        bump_data_generation();
+        out
+    }
+
+    /// Like [`Db::run`], for work that changes nothing a fan page shows (reads;
+    /// storing raw webhook deliveries): the fan page caches stay valid.
+    pub async fn read<F, R>(&self, f: F) -> Result<R, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
@@ -130,6 +144,22 @@ impl Db {
     {
         self.run(move |conn| conn.transaction(f)).await
     }
+}
+
+static DATA_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bumped after every [`Db::run`] and [`Db::transaction`] (which may write) and by
+/// writers that bypass them. A cache of data shown to fans (the fan page's
+/// gallery, leaderboard, poll, winners) loaded under an older generation is
+/// stale: a write by this process shows on its very next page. Coarse on
+/// purpose: any write invalidates, so no write path can be forgotten; writes by
+/// other processes show within the cache's TTL.
+pub fn data_generation() -> u64 {
+    DATA_GENERATION.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+pub fn bump_data_generation() {
+    DATA_GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Adds libpq's `connect_timeout` (whole seconds, at least 2) unless the URL has one,

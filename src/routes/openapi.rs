@@ -19,7 +19,8 @@ use super::api::{
     referrals, segments, trends, votes,
 };
 use super::fan::{
-    docs as fan_docs, draw, email, enter, form_start, my_data, poll, referral, share, tab, vote,
+    docs as fan_docs, draw, email, enter, form_start, me as fan_me, my_data, poll, referral, share,
+    tab, vote,
 };
 use super::{facebook_callbacks, health, webhooks};
 
@@ -96,6 +97,8 @@ pub const OPENAPI_JSON: &str = "/api/openapi.json";
         email::confirm,
         tab::get,
         tab::post,
+        fan_me::get,
+        fan_me::post,
         form_start::post,
         referral::follow,
     ),

@@ -48,8 +48,8 @@ async fn a_hostile_suggestion_title_renders_as_text_on_the_fan_page_and_the_dash
     let (st, body) = crate::polls::suggest(&app, &fan, &slug, XSS, "40", "").await;
     assert_eq!(st, 201, "{body}");
     let sid = body["suggestion"]["id"].as_i64().unwrap();
-    // The fan's own pending suggestion is shown to them.
-    let (st, html) = page(&app, &fan, &format!("/c/{slug}")).await;
+    // The fan's own pending suggestion is shown to them, in their part of the page.
+    let (st, html) = page(&app, &fan, &format!("/c/{slug}/me")).await;
     assert_eq!(st, 200);
     assert_rendered_as_text("fan page, own suggestion", &html);
 

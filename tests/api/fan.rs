@@ -66,7 +66,12 @@ async fn a_fan_enters_with_the_form_and_sees_their_status_with_consents_recorded
         .await
         .unwrap();
     assert!(page.contains("Your entry is in"), "a clear confirmation");
-    assert!(page.contains("waiting for review"), "the fan's own status");
+    assert!(
+        page.contains(&format!("hx-post=\"/c/{}/me\"", slug(&c))),
+        "the page loads the fan's own part"
+    );
+    let mine = crate::support::my_part(&app, &b, &slug(&c)).await;
+    assert!(mine.contains("waiting for review"), "the fan's own status");
     let (entries, rules_consent, marketing) = app
         .query(|c| (
             count(c, "entries WHERE status = 'pending' AND source = 'form' AND text = 'A shirt with a skyline'"),
@@ -786,7 +791,23 @@ async fn voting_needs_a_fan_login_counts_once_and_records_fraud_signals() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Your vote was counted") && page.contains("You voted"));
+    assert!(page.contains("Your vote was counted"));
+    let mine = crate::support::my_part(&app, &voter, &s).await;
+    assert!(mine.contains("You voted for") && mine.contains(&format!("#entry-{entry_id}")));
+    // Loaded by the page (htmx), the part marks the entry's own vote slot.
+    let fragment = voter
+        .get(app.url(&format!("/c/{s}/me")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains(&format!(
+        "<div id=\"vote-slot-{entry_id}\" hx-swap-oob=\"true\"><p class=\"small\"><span class=\"badge badge-approved\">You voted</span>"
+    )));
+    assert!(page.contains(&format!("<div id=\"vote-slot-{entry_id}\">")));
 
     // Fraud signals are visible to the admin; a void keeps an audit trail.
     let (_, votes) = api(

@@ -318,11 +318,14 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
-    /// Runs a query against the test database on a blocking thread.
+    /// Runs a query against the test database on a blocking thread, after the
+    /// page views the app has buffered are stored (`fanfare::views`), so a test
+    /// sees every view its requests caused.
     pub async fn query<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut PgConnection) -> R + Send + 'static,
     ) -> R {
+        self.state.views.flush().await;
         let url = self.db.url.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = PgConnection::establish(&url).unwrap();
@@ -342,6 +345,7 @@ impl TestApp {
     where
         F: FnMut(&mut PgConnection) -> bool + Send + 'static,
     {
+        self.state.views.flush().await;
         let url = self.db.url.clone();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let what = what.to_string();

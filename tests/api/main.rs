@@ -29,4 +29,5 @@ mod support;
 mod tenancy;
 mod ui;
 mod uploads;
+mod views;
 mod webhooks;

@@ -294,7 +294,8 @@ async fn a_prize_poll_checks_its_budget_moderates_suggestions_and_adopts_the_pri
         !html.contains("alert(1)"),
         "rejected suggestions are not shown"
     );
-    assert!(html.contains("Your suggestion: <strong>Mountain bike</strong>"));
+    let mine = crate::support::my_part(&app, &ana, &s).await;
+    assert!(mine.contains("Your suggestion: <strong>Mountain bike</strong>"));
 
     // Votes: once per voter and suggestion.
     let (st, v) = vote(&app, &ben, &s, &ben_csrf, bike).await;

@@ -30,15 +30,8 @@ async fn links_count_unique_clicks_and_credit_only_the_direct_referrer() {
     let (ana_browser, ana_entry) = entrant(&app, &s, "ana@fan.io", &[]).await;
     let ana = app.query(move |c| contact_of_entry(c, ana_entry)).await;
     let code = app.query(move |c| code_of(c, ana)).await;
-    // Ana's page shows her personal link.
-    let page = ana_browser
-        .get(app.url(&format!("/c/{s}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Ana's own part of the page shows her personal link.
+    let page = crate::support::my_part(&app, &ana_browser, &s).await;
     assert!(page.contains(&format!("/r/{code}")), "invite link shown");
 
     // Unique clicks per visitor; the referrer's own clicks do not count.

@@ -183,3 +183,15 @@ pub async fn scrape(app: &TestApp) -> String {
     assert_eq!(r.status(), 200);
     r.text().await.unwrap()
 }
+
+/// The fan's own part of the fan page (`/c/{slug}/me`, as a page), which the
+/// page loads when it opens: entries, votes, points, invite link.
+pub async fn my_part(app: &TestApp, b: &reqwest::Client, slug: &str) -> String {
+    let r = b
+        .get(app.url(&format!("/c/{slug}/me")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}

@@ -1,6 +1,6 @@
-//! What the fan page shows about engagement: the fan's invite link and points,
-//! the top campaigners, the prize poll, and the winners once announced. Loaded
-//! on the page's database connection, never creating anyone.
+//! What the fan page shows about engagement: the top campaigners, the prize
+//! poll and the winners once announced (the same for every fan), and the fan's
+//! own invite link, points and poll votes (`super::me`). Never creates anyone.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -16,7 +16,6 @@ pub struct LeaderRow {
     pub rank: usize,
     pub name: String,
     pub points: i64,
-    pub me: bool,
 }
 
 pub struct SuggestionItem {
@@ -25,7 +24,6 @@ pub struct SuggestionItem {
     pub value: String,
     pub url: Option<String>,
     pub votes: i64,
-    pub voted: bool,
     pub adopted: bool,
 }
 
@@ -36,8 +34,6 @@ pub struct PollView {
     /// Set while the poll has not opened yet: when it will.
     pub opens: Option<String>,
     pub suggestions: Vec<SuggestionItem>,
-    /// The fan's own suggestion and its moderation status.
-    pub mine: Option<(String, &'static str)>,
 }
 
 pub struct WinnerItem {
@@ -54,14 +50,25 @@ pub struct WinnersView {
     pub seed: Option<String>,
 }
 
+/// What every fan sees the same (cached per contest, `super::shared`).
 #[derive(Default)]
-pub struct Engagement {
-    pub referral_code: Option<String>,
-    pub my_points: Option<i64>,
+pub struct SharedEngagement {
     pub leaders: Vec<LeaderRow>,
     pub poll: Option<PollView>,
     pub winners: Option<WinnersView>,
-    pub has_draw_record: bool,
+}
+
+/// What only this fan sees (`super::me`).
+#[derive(Default)]
+pub struct MyEngagement {
+    pub referral_code: Option<String>,
+    pub my_points: Option<i64>,
+    /// Rank on the top-campaigners list, when on it.
+    pub rank: Option<usize>,
+    /// Prize suggestions this fan voted for in the current period.
+    pub poll_voted: Vec<i64>,
+    /// The fan's own suggestion and its moderation status.
+    pub poll_mine: Option<(String, &'static str)>,
 }
 
 /// "Ana Lima" → "Ana L.": enough for a public list, not a full name.
@@ -85,65 +92,37 @@ fn local(t: DateTime<Utc>, tz: &str) -> String {
         .to_string()
 }
 
-/// Everything engagement adds to the page, for the fan `me` (if known).
-pub fn load(
+/// The leaderboard, prize poll and winners: the same for every fan.
+pub fn load_shared(
     conn: &mut PgConnection,
     contest: &Contest,
-    me: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Engagement, AppError> {
-    let mut out = Engagement::default();
-    if let Some(k) = me {
-        out.referral_code = referrals::code_of(conn, contest.id, k)?;
-        let balance = ledger::balance(conn, contest.id, k)?;
-        out.my_points = (balance != 0 || out.referral_code.is_some()).then_some(balance);
-    }
-    out.leaders = ledger::top_balances(conn, contest.id, 10)?
-        .iter()
-        .filter(|r| r.points > 0)
-        .enumerate()
-        .map(|(i, r)| LeaderRow {
-            rank: i + 1,
-            name: short_name(r.display_name.as_deref()),
-            points: r.points,
-            me: Some(r.contact_id) == me,
-        })
-        .collect();
+) -> Result<SharedEngagement, AppError> {
+    let mut out = SharedEngagement {
+        leaders: ledger::top_balances(conn, contest.id, 10)?
+            .iter()
+            .filter(|r| r.points > 0)
+            .enumerate()
+            .map(|(i, r)| LeaderRow {
+                rank: i + 1,
+                name: short_name(r.display_name.as_deref()),
+                points: r.points,
+            })
+            .collect(),
+        ..Default::default()
+    };
     if let Some(poll) = polls::for_contest(conn, contest.id)? {
         let open = prize_poll::is_open(&poll, contest, now);
-        let limit = Limit::parse(&contest.vote_limit).unwrap_or(Limit::Once);
-        let voted = match me {
-            Some(k) => polls::voted_by(
-                conn,
-                poll.id,
-                k,
-                &period_key(limit, &contest.time_zone, now),
-            )?,
-            None => vec![],
-        };
-        let all = polls::list(conn, poll.id, None)?;
-        let mine = me.and_then(|k| {
-            all.iter().find(|s| s.suggestion.contact_id == k).map(|s| {
-                let label = match s.suggestion.status.as_str() {
-                    "approved" => "approved",
-                    "rejected" => "not accepted",
-                    _ => "waiting for review",
-                };
-                (s.suggestion.title.clone(), label)
-            })
-        });
         out.poll = Some(PollView {
             budget: prize_poll::format_amount(poll.budget_minor, &poll.currency),
             closes: local(poll.closes_at, &contest.time_zone),
             opens: (now < poll.opens_at && poll.closed_at.is_none())
                 .then(|| local(poll.opens_at, &contest.time_zone)),
             open,
-            suggestions: all
+            suggestions: polls::list(conn, poll.id, Some("approved"))?
                 .into_iter()
-                .filter(|s| s.suggestion.status == "approved")
                 .map(|s| SuggestionItem {
                     id: s.suggestion.id,
-                    voted: voted.contains(&s.suggestion.id),
                     adopted: poll.adopted_suggestion_id == Some(s.suggestion.id),
                     value: prize_poll::format_amount(s.suggestion.value_minor, &poll.currency),
                     title: s.suggestion.title,
@@ -151,11 +130,9 @@ pub fn load(
                     votes: s.votes,
                 })
                 .collect(),
-            mine,
         });
     }
     if let Some(draw) = draws::find_draw(conn, contest.id)? {
-        out.has_draw_record = draw.record.is_some();
         if contest.effective_status(now) == Status::WinnersAnnounced {
             let record = draw.record.as_ref();
             out.winners = Some(WinnersView {
@@ -179,6 +156,47 @@ pub fn load(
                     .map(str::to_string),
             });
         }
+    }
+    Ok(out)
+}
+
+/// The fan `me`'s own invite code, points, rank, poll votes and suggestion.
+pub fn load_mine(
+    conn: &mut PgConnection,
+    contest: &Contest,
+    me: i64,
+    now: DateTime<Utc>,
+) -> Result<MyEngagement, AppError> {
+    let mut out = MyEngagement {
+        referral_code: referrals::code_of(conn, contest.id, me)?,
+        ..Default::default()
+    };
+    let balance = ledger::balance(conn, contest.id, me)?;
+    out.my_points = (balance != 0 || out.referral_code.is_some()).then_some(balance);
+    out.rank = ledger::top_balances(conn, contest.id, 10)?
+        .iter()
+        .filter(|r| r.points > 0)
+        .position(|r| r.contact_id == me)
+        .map(|i| i + 1);
+    if let Some(poll) = polls::for_contest(conn, contest.id)? {
+        let limit = Limit::parse(&contest.vote_limit).unwrap_or(Limit::Once);
+        out.poll_voted = polls::voted_by(
+            conn,
+            poll.id,
+            me,
+            &period_key(limit, &contest.time_zone, now),
+        )?;
+        out.poll_mine = polls::list(conn, poll.id, None)?
+            .into_iter()
+            .find(|s| s.suggestion.contact_id == me)
+            .map(|s| {
+                let label = match s.suggestion.status.as_str() {
+                    "approved" => "approved",
+                    "rejected" => "not accepted",
+                    _ => "waiting for review",
+                };
+                (s.suggestion.title, label)
+            });
     }
     Ok(out)
 }

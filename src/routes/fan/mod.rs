@@ -15,11 +15,14 @@ pub mod enter;
 pub mod error;
 pub mod form_input;
 pub mod form_start;
+pub mod holes;
+pub mod me;
 pub mod my_data;
 pub mod page;
 pub mod poll;
 pub mod referral;
 pub mod share;
+pub mod shared;
 pub mod tab;
 pub mod vote;
 
@@ -70,6 +73,8 @@ fn routes(r: &mut FanRoutes<'_>) {
         .post("/tab", tab::post)
         .get("/c/{slug}", page::show)
         .get("/c/{slug}/rules", page::rules)
+        .get("/c/{slug}/me", me::get)
+        .post("/c/{slug}/me", me::post)
         .post("/c/{slug}/enter", enter::post)
         .post("/c/{slug}/form-start", form_start::post)
         .post("/c/{slug}/vote/{entry_id}", vote::post)

@@ -10,31 +10,14 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::context::FanRequest;
-use crate::db::activities::{self, NewActivity};
+use super::holes::{sentinel, Hole};
 use crate::db::contests::{self, Contest};
-use crate::db::entries::{self, EntryView};
 use crate::db::pages::{self, Page};
-use crate::domain::contest::{period_key, Kind, Limit, Status};
+use crate::domain::contest::{Kind, Status};
 use crate::domain::entry_form::{self, DisplayConsent, DisplayField, FieldError, FormSchema};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ui::layout::{FanLayout, Flash, FlashKind};
-
-pub struct GalleryItem {
-    pub id: i64,
-    pub text: Option<String>,
-    pub image_url: Option<String>,
-    pub author: String,
-    pub votes: i64,
-    pub voted: bool,
-}
-
-pub struct MyEntry {
-    pub id: i64,
-    pub status_label: &'static str,
-    pub status_class: &'static str,
-    pub reason: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "fan/contest.html")]
@@ -62,13 +45,12 @@ pub struct ContestPage {
     pub csrf: String,
     pub login_url: String,
     pub fan_name: Option<String>,
-    pub gallery: Vec<GalleryItem>,
-    pub my_entries: Vec<MyEntry>,
     pub page_url: String,
-    pub referral_url: Option<String>,
     pub max_image_mb: usize,
-    /// Points, leaderboard, prize poll and winners (`super::engagement`).
-    pub engagement: super::engagement::Engagement,
+    /// Gallery, leaderboard, prize poll and winners: the same for every fan.
+    /// The fan's own part (entries, votes, points, invite link) is loaded by the
+    /// page from `super::me`, so rendering this page needs no database.
+    pub shared: std::sync::Arc<super::shared::Shared>,
 }
 
 impl ContestPage {
@@ -125,54 +107,130 @@ fn schedule_text(c: &Contest, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Loads and renders a contest page for a fan.
+/// Renders a contest page for a fan. The page is the same for every fan but for
+/// a few values known without the database (CSRF token, signed_request field,
+/// name from the session cookie), so the plain page (no form echo, errors or
+/// messages) is rendered once per variant and kept with holes for those values
+/// (`super::holes`) beside the shared data it shows (`super::shared`), which
+/// makes it stale with that data.
 pub async fn render(
     state: &AppState,
     fan: &FanRequest,
     contest: Contest,
     page: Page,
-    mut extras: PageExtras,
+    extras: PageExtras,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
-    let effective = contest.effective_status(now);
-    let contest_id = contest.id;
-    let voter = fan.voter();
-    let visitor = fan.visitor_id.clone();
-    let vote_limit = Limit::parse(&contest.vote_limit).unwrap_or(Limit::Once);
-    let vote_period = period_key(vote_limit, &contest.time_zone, now);
-    let page_id = contest.page_id;
-    let asid = fan.asid();
-    let c_for_engagement = contest.clone();
-    let (gallery, voted, mine, engagement) = state
-        .db
-        .run(move |c| {
-            let gallery: Vec<EntryView> = entries::gallery(c, contest_id, 60)?;
-            // Who is this fan on this page, without creating anyone?
-            let me = match &asid {
-                Some(a) => crate::db::contacts::by_identity(c, page_id, "asid", a)?,
-                None => match &voter {
-                    Some(crate::domain::voting::Voter::Email { email }) => {
-                        crate::db::contacts::by_identity(c, page_id, "email", email)?
-                    }
-                    _ => None,
-                },
-            }
-            .or(crate::db::visitors::contact_of(c, &visitor)?);
-            let (voted, mine) = match me {
-                Some(contact) => {
-                    let ids: Vec<i64> = gallery.iter().map(|g| g.entry.id).collect();
-                    (
-                        crate::db::votes::voted_by(c, contact, &ids, &vote_period)?,
-                        entries::of_contact(c, contest_id, contact)?,
+    let shared = state.fan_pages.get(state, &contest).await?;
+    let fan_name = fan.session.as_ref().map(|s| {
+        if s.name.is_empty() {
+            s.sub.trim_start_matches("email:").to_string()
+        } else {
+            s.name.clone()
+        }
+    });
+    let csrf = fan.csrf_token(state, &contest.slug);
+    let mut resp = HttpResponse::build(status);
+    fan.set_cookies(state, &mut resp);
+    resp.content_type("text/html; charset=utf-8");
+    Ok(
+        match PageKey::of(&contest, &extras, fan_name.is_some(), status, now) {
+            Some(key) => {
+                let holed = shared.page(key, || {
+                    let extras = PageExtras {
+                        values: extras.values.clone(),
+                        signed_request: extras
+                            .signed_request
+                            .as_ref()
+                            .map(|_| sentinel(Hole::SignedRequest).to_string()),
+                        ..Default::default()
+                    };
+                    let name = fan_name
+                        .as_ref()
+                        .map(|_| sentinel(Hole::FanName).to_string());
+                    let csrf = sentinel(Hole::Csrf).to_string();
+                    contest_page(
+                        state,
+                        &contest,
+                        &page,
+                        extras,
+                        shared.clone(),
+                        csrf,
+                        name,
+                        now,
                     )
-                }
-                None => (vec![], vec![]),
-            };
-            let engagement = super::engagement::load(c, &c_for_engagement, me, now)?;
-            Ok((gallery, voted, mine, engagement))
+                })?;
+                resp.body(holed.body(|h| match h {
+                    Hole::Csrf => csrf.clone(),
+                    Hole::SignedRequest => extras.signed_request.clone().unwrap_or_default(),
+                    Hole::FanName => fan_name.clone().unwrap_or_default(),
+                }))
+            }
+            None => resp.body(contest_page(
+                state, &contest, &page, extras, shared, csrf, fan_name, now,
+            )?),
+        },
+    )
+}
+
+/// Which kept page serves a request, or none when the request carries form
+/// echo, errors or messages (rendered each time). Everything else the page
+/// shows comes from the contest, its page and the shared data, all of which
+/// make the kept pages stale when they change (`crate::db::data_generation`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    updated_at: i64,
+    status: Status,
+    signed_request: bool,
+    logged_in: bool,
+    /// The country prefilled from a signed_request (two letters).
+    country: Option<[u8; 2]>,
+}
+
+impl PageKey {
+    fn of(
+        contest: &Contest,
+        extras: &PageExtras,
+        logged_in: bool,
+        status: actix_web::http::StatusCode,
+        now: DateTime<Utc>,
+    ) -> Option<PageKey> {
+        let plain = status == actix_web::http::StatusCode::OK
+            && extras.errors.is_empty()
+            && extras.flashes.is_empty()
+            && extras.general.is_empty()
+            && extras.text.is_none()
+            && extras.values.keys().all(|k| k == "country");
+        let country = match extras.values.get("country") {
+            None => None,
+            Some(c) => match c.as_bytes() {
+                &[a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some([a, b]),
+                _ => return None,
+            },
+        };
+        plain.then(|| PageKey {
+            updated_at: contest.updated_at.timestamp_micros(),
+            status: contest.effective_status(now),
+            signed_request: extras.signed_request.is_some(),
+            logged_in,
+            country,
         })
-        .await?;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn contest_page(
+    state: &AppState,
+    contest: &Contest,
+    page: &Page,
+    mut extras: PageExtras,
+    shared: std::sync::Arc<super::shared::Shared>,
+    csrf: String,
+    fan_name: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let effective = contest.effective_status(now);
     let schema: FormSchema =
         serde_json::from_value(contest.form_schema.clone()).unwrap_or_default();
     let mut errors = HashMap::new();
@@ -209,14 +267,14 @@ pub async fn render(
     }
     let rules_summary: String = contest.rules_text.chars().take(320).collect();
     let page_url = format!("{}/c/{}", state.public_url, contest.slug);
-    let html = ContestPage {
+    ContestPage {
         slug: contest.slug.clone(),
         title: contest.title.clone(),
         description: contest.description.clone(),
         prize: contest.prize.clone(),
         rules_truncated: contest.rules_text.chars().count() > 320,
         rules_summary,
-        schedule: schedule_text(&contest, now),
+        schedule: schedule_text(contest, now),
         status_label: status_label(effective),
         is_open: effective == Status::Open,
         is_ugc: contest.kind() == Kind::Ugc,
@@ -229,7 +287,7 @@ pub async fn render(
         errors,
         text_value: extras.text.unwrap_or_default(),
         signed_request: extras.signed_request,
-        csrf: fan.csrf_token(state, &contest.slug),
+        csrf,
         login_url: {
             let mut u = url::Url::parse(&format!("{}/auth/fan/login", state.public_url))
                 .expect("public URL");
@@ -238,110 +296,31 @@ pub async fn render(
                 .append_pair("return_to", &format!("/c/{}", contest.slug));
             format!("{}?{}", u.path(), u.query().unwrap_or(""))
         },
-        fan_name: fan.session.as_ref().map(|s| {
-            if s.name.is_empty() {
-                s.sub.trim_start_matches("email:").to_string()
-            } else {
-                s.name.clone()
-            }
-        }),
-        gallery: gallery
-            .into_iter()
-            .map(|g| GalleryItem {
-                id: g.entry.id,
-                voted: voted.contains(&g.entry.id),
-                text: g.entry.text,
-                image_url: g
-                    .entry
-                    .image_name
-                    .as_deref()
-                    .map(|n| format!("/uploads/{n}")),
-                author: g.author.unwrap_or_else(|| "A fan".into()),
-                votes: g.votes,
-            })
-            .collect(),
-        my_entries: mine
-            .into_iter()
-            .map(|e| {
-                let (label, class) = match e.status.as_str() {
-                    "approved" => ("Approved: it is in the gallery", "badge-approved"),
-                    "rejected" => ("Not accepted", "badge-rejected"),
-                    "disqualified" => ("Disqualified", "badge-rejected"),
-                    _ => ("Received: waiting for review", "badge-pending"),
-                };
-                MyEntry {
-                    id: e.id,
-                    status_label: label,
-                    status_class: class,
-                    reason: e.status_reason,
-                }
-            })
-            .collect(),
+        fan_name,
         page_url,
-        referral_url: engagement
-            .referral_code
-            .as_ref()
-            .map(|code| format!("{}/r/{code}", state.public_url)),
         max_image_mb: state.settings.uploads.max_bytes / (1024 * 1024),
-        engagement,
+        shared,
         layout,
     }
     .render()
-    .map_err(AppError::internal)?;
-    let mut resp = HttpResponse::build(status);
-    fan.set_cookies(state, &mut resp);
-    Ok(resp.content_type("text/html; charset=utf-8").body(html))
+    .map_err(AppError::internal)
 }
 
-/// Records a fan page view once per visitor, contest and day. With `person` (the
-/// app-scoped id of an authorised signed_request), the visitor is first linked to
-/// that person's contact, in the same transaction: a first visit costs one commit.
+/// Hands a fan page view to the view writer (`crate::views`): stored within
+/// moments, deduped per visitor (or, with `person`, the app-scoped id of an
+/// authorised signed_request, per person), contest and day. Waits only when the
+/// writer's buffer is full.
 pub async fn record_view(
     state: &AppState,
     fan: &FanRequest,
     contest: &Contest,
     details: serde_json::Value,
     person: Option<String>,
-) -> Result<(), AppError> {
-    let (page_id, contest_id, visitor) = (contest.page_id, contest.id, fan.visitor_id.clone());
-    let day = Utc::now().format("%Y-%m-%d").to_string();
-    let contest = contest.clone();
+) {
     state
-        .db
-        .transaction(move |c| {
-            if let Some(asid) = person {
-                let r = crate::db::contacts::resolve(
-                    c,
-                    &crate::db::contacts::Observation {
-                        page_id,
-                        asid: Some(asid),
-                        source: "fan_page",
-                        ..Default::default()
-                    },
-                )?;
-                crate::db::visitors::link(c, &visitor, page_id, r.contact_id)?;
-            }
-            crate::db::visitors::touch(c, &visitor, page_id)?;
-            let contact = crate::db::visitors::contact_of(c, &visitor)?;
-            activities::record(
-                c,
-                &NewActivity {
-                    page_id,
-                    contact_id: contact,
-                    visitor_id: Some(&visitor),
-                    contest_id: Some(contest_id),
-                    kind: "page_view",
-                    occurred_at: Utc::now(),
-                    details,
-                    dedupe_key: Some(format!("view:{contest_id}:{visitor}:{day}")),
-                },
-            )?;
-            if let Some(k) = contact {
-                crate::domain::hooks::after_view(c, &contest, k, Utc::now())?;
-            }
-            Ok(())
-        })
-        .await
+        .views
+        .record(contest, &fan.visitor_id, person, details)
+        .await;
 }
 
 /// Flashes from the redirect after a form (PRG), chosen by query flags only, so
@@ -396,7 +375,7 @@ fn flashes_from_query(q: &HashMap<String, String>) -> Vec<Flash> {
 pub async fn load_public(state: &AppState, slug: String) -> Result<(Contest, Page), AppError> {
     state
         .db
-        .run(move |c| {
+        .read(move |c| {
             let contest = contests::find_public(c, &slug)
                 .map_err(|_| AppError::not_found("no such contest"))?;
             let page = pages::find(c, contest.page_id)?;
@@ -413,7 +392,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let fan = FanRequest::from(&req);
     let (contest, page) = load_public(&state, slug.into_inner()).await?;
-    record_view(&state, &fan, &contest, json!({"via": "link"}), None).await?;
+    record_view(&state, &fan, &contest, json!({"via": "link"}), None).await;
     let extras = PageExtras {
         flashes: flashes_from_query(&q),
         ..Default::default()

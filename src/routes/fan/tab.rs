@@ -32,14 +32,14 @@ async fn for_page(
 ) -> Result<HttpResponse, AppError> {
     let fan = FanRequest::from(req);
     let now = Utc::now();
-    let found = match state.page_contests.get(&fb_page_id) {
-        Some((page, candidates)) => Some((page, contests::pick_current(candidates, now))),
+    let found = match state.page_contests.current(&fb_page_id, now) {
+        Some(hit) => Some(hit),
         None => {
             let cache = state.page_contests.clone();
             let generation = contests::generation();
             state
                 .db
-                .run(move |c| {
+                .read(move |c| {
                     let Some(page) = pages::find_by_fb_id(c, &fb_page_id)? else {
                         return Ok(None);
                     };
@@ -82,7 +82,7 @@ async fn for_page(
         person = sr.app_scoped_user_id().map(str::to_string);
         extras.signed_request = Some(raw);
     }
-    record_view(state, &fan, &contest, details, person).await?;
+    record_view(state, &fan, &contest, details, person).await;
     render(state, &fan, contest, page, extras, StatusCode::OK).await
 }
 

@@ -1,0 +1,179 @@
+//! Stores a batch of page views in one transaction, set-based: one query finds
+//! the contacts of every known person in the batch, one upsert links or touches
+//! every visitor, one multi-row insert adds the activities. Only persons seen for
+//! the first time go through the per-fan [`contacts::resolve`] (it creates them).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
+
+use super::View;
+use crate::db::activities::{self, NewActivity};
+use crate::db::contacts::{self, Observation};
+use crate::error::AppError;
+
+/// Returns the dedupe keys of the views stored on a contact (those earned the
+/// daily visit, so the leaderboard of the fan page may have moved).
+pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<Vec<String>, AppError> {
+    conn.transaction(|c| {
+        let persons = person_contacts(c, views)?;
+        let visitors = link_visitors(c, views, &persons)?;
+        let rows: Vec<NewActivity<'_>> = views
+            .iter()
+            .map(|v| {
+                let page_id = v.contest.page_id;
+                let contact = match &v.person {
+                    Some(asid) => persons.get(&(page_id, asid.clone())).copied(),
+                    None => visitors.get(&v.visitor_id).copied().flatten(),
+                };
+                NewActivity {
+                    page_id,
+                    contact_id: contact,
+                    visitor_id: Some(&v.visitor_id),
+                    contest_id: Some(v.contest.id),
+                    kind: "page_view",
+                    occurred_at: v.at,
+                    details: v.details.clone(),
+                    dedupe_key: Some(v.dedupe_key()),
+                }
+            })
+            .collect();
+        activities::record_many(c, &rows)?;
+        let mut settled = Vec::new();
+        let now = Utc::now();
+        for (v, row) in views.iter().zip(&rows) {
+            if let Some(k) = row.contact_id {
+                // Deduped per contact and day by the ledger itself.
+                crate::domain::hooks::after_view(c, &v.contest, k, now)?;
+                settled.extend(row.dedupe_key.clone());
+            }
+        }
+        Ok(settled)
+    })
+}
+
+/// `(page_id, asid) -> contact_id` for every person in the batch.
+fn person_contacts(
+    conn: &mut PgConnection,
+    views: &[View],
+) -> Result<HashMap<(i64, String), i64>, AppError> {
+    let mut wanted: Vec<(i64, String)> = views
+        .iter()
+        .filter_map(|v| v.person.clone().map(|a| (v.contest.page_id, a)))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    #[derive(QueryableByName)]
+    struct Match {
+        #[diesel(sql_type = BigInt)]
+        page_id: i64,
+        #[diesel(sql_type = Text)]
+        value: String,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = BigInt)]
+        contact_id: i64,
+    }
+    let pages: Vec<i64> = wanted.iter().map(|(p, _)| *p).collect();
+    let values: Vec<String> = wanted.iter().map(|(_, v)| v.clone()).collect();
+    // `resolve` looks an asid up as an asid and as a psid (the same value is the
+    // same person); so does this.
+    let matches: Vec<Match> = diesel::sql_query(
+        "SELECT i.page_id, i.value, i.kind, i.contact_id FROM contact_identities i \
+         JOIN unnest($1::bigint[], $2::text[]) AS k(page_id, value) \
+           ON i.page_id = k.page_id AND i.value = k.value \
+         WHERE i.kind IN ('asid', 'psid')",
+    )
+    .bind::<Array<BigInt>, _>(pages)
+    .bind::<Array<Text>, _>(values)
+    .load(conn)?;
+    let mut found: HashMap<(i64, String), (Vec<i64>, bool)> = HashMap::new();
+    for m in matches {
+        let e = found.entry((m.page_id, m.value)).or_default();
+        e.0.push(m.contact_id);
+        e.1 |= m.kind == "asid";
+    }
+    for key in wanted {
+        match found.get(&key) {
+            // Known by this asid and by nothing conflicting: what `resolve`
+            // would return, without its locks and writes.
+            Some((ids, true)) if ids.iter().all(|&i| i == ids[0]) => {
+                out.insert(key, ids[0]);
+            }
+            // New, known only by psid, or two contacts to merge: the full path.
+            _ => {
+                let r = contacts::resolve(
+                    conn,
+                    &Observation {
+                        page_id: key.0,
+                        asid: Some(key.1.clone()),
+                        source: "fan_page",
+                        ..Default::default()
+                    },
+                )?;
+                out.insert(key, r.contact_id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Creates every visitor of the batch, links those whose person is known, and
+/// returns each visitor's contact (if linked, now or before).
+fn link_visitors(
+    conn: &mut PgConnection,
+    views: &[View],
+    persons: &HashMap<(i64, String), i64>,
+) -> Result<HashMap<String, Option<i64>>, AppError> {
+    // One row per visitor (an upsert may not touch a row twice); a person's
+    // view wins over an anonymous one of the same browser.
+    let mut rows: HashMap<&str, (i64, Option<i64>)> = HashMap::new();
+    for v in views {
+        let page_id = v.contest.page_id;
+        let contact = v
+            .person
+            .as_ref()
+            .and_then(|a| persons.get(&(page_id, a.clone())).copied());
+        let e = rows.entry(&v.visitor_id).or_insert((page_id, None));
+        if contact.is_some() {
+            *e = (page_id, contact);
+        }
+    }
+    // In a fixed order, so that concurrent writers (other processes) lock the
+    // rows in the same order and cannot deadlock.
+    let mut rows: Vec<_> = rows.into_iter().collect();
+    rows.sort_unstable_by_key(|(id, _)| *id);
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut pages = Vec::with_capacity(rows.len());
+    let mut contacts = Vec::with_capacity(rows.len());
+    for (id, (page, contact)) in rows {
+        ids.push(id.to_string());
+        pages.push(page);
+        contacts.push(contact);
+    }
+    #[derive(QueryableByName)]
+    struct Linked {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        contact_id: Option<i64>,
+    }
+    // `visitors::touch` for everyone, `visitors::link` for known persons.
+    let linked: Vec<Linked> = diesel::sql_query(
+        "INSERT INTO visitors (id, page_id, contact_id) \
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
+         ON CONFLICT (id) DO UPDATE SET contact_id = COALESCE(EXCLUDED.contact_id, visitors.contact_id) \
+         RETURNING id, contact_id",
+    )
+    .bind::<Array<Text>, _>(ids)
+    .bind::<Array<BigInt>, _>(pages)
+    .bind::<Array<Nullable<BigInt>>, _>(contacts)
+    .load(conn)?;
+    Ok(linked.into_iter().map(|l| (l.id, l.contact_id)).collect())
+}

@@ -1,0 +1,190 @@
+//! Fan page views leave the request path (`fanfare::views`) but are never
+//! dropped: stored by the writer in batches, deduped like the database dedupes
+//! them, linked to the person an authorised signed_request names, and still the
+//! signal of the side-liner segment. No sleeps: `Views::flush` returns once
+//! everything accepted before it is stored.
+
+use fanfare::platform::facebook::signed_request::sign;
+use fanfare::platform::sandbox::seed::BRAND_PAGE;
+use serde_json::{json, Value};
+
+use crate::accounts::browser;
+use crate::crm::{fan, settled};
+use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::support::{api, installed, open_contest};
+
+fn slug(c: &Value) -> String {
+    c["slug"].as_str().unwrap().to_string()
+}
+
+/// Views in the database, read without flushing first (`TestApp::query` would).
+async fn stored_views(app: &TestApp) -> i64 {
+    let url = app.db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        count(&mut c, "activities WHERE kind = 'page_view'")
+    })
+    .await
+    .unwrap()
+}
+
+fn signed(app: &TestApp, user: &str) -> String {
+    sign(
+        &json!({"algorithm": "HMAC-SHA256", "issued_at": chrono::Utc::now().timestamp(),
+                "user_id": user, "page": {"id": BRAND_PAGE, "liked": true}}),
+        app.app_secret().as_bytes(),
+    )
+}
+
+async fn tab(app: &TestApp, b: &reqwest::Client, sr: &str) {
+    let r = b
+        .post(app.url("/tab"))
+        .form(&[("signed_request", sr)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn views_are_stored_by_the_writer_and_deduped_per_browser_and_day() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let s = slug(&open_contest(&app, &inst, json!({})).await);
+    let (ana, ben) = (browser(), browser());
+    for b in [&ana, &ana, &ana, &ben] {
+        let r = b.get(app.url(&format!("/c/{s}"))).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    app.state.views.flush().await;
+    assert_eq!(stored_views(&app).await, 2, "one view per browser and day");
+    assert_eq!(
+        app.query(|c| count(c, "visitors WHERE contact_id IS NULL"))
+            .await,
+        2,
+        "each anonymous browser is a visitor"
+    );
+}
+
+#[tokio::test]
+async fn a_full_buffer_makes_requests_wait_and_loses_no_view() {
+    // Room for one view and batches of one: most requests find the buffer full.
+    let app = spawn_app_with(Spawn::default(), |s| {
+        s.views.buffer = 1;
+        s.views.max_batch = 1;
+    })
+    .await;
+    let inst = installed(&app).await;
+    let s = slug(&open_contest(&app, &inst, json!({})).await);
+    let n = 40;
+    let pages = (0..n).map(|_| {
+        let url = app.url(&format!("/c/{s}"));
+        async move { browser().get(url).send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(pages).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.state.views.flush().await;
+    assert_eq!(stored_views(&app).await, n, "every distinct view is stored");
+}
+
+#[tokio::test]
+async fn an_authorised_signed_request_is_one_viewer_per_person_linked_to_their_contact() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let s = slug(&open_contest(&app, &inst, json!({})).await);
+    let (known, new) = (fan(3), fan(31));
+    // A person already known: they logged in once (no view recorded for them yet).
+    crate::support::fan_logged_in(&app, &known, &s).await;
+    // Then, in one batch: the known person from two browsers, and a new person.
+    let (b1, b2, b3) = (browser(), browser(), browser());
+    tab(&app, &b1, &signed(&app, &known)).await;
+    tab(&app, &b2, &signed(&app, &known)).await;
+    tab(&app, &b3, &signed(&app, &new)).await;
+    app.state.views.flush().await;
+    let (k, n) = (known.clone(), new.clone());
+    let (views, contacts, visit_points) = app
+        .query(move |c| {
+            let of = |asid: &str| {
+                format!(
+                    "activities a JOIN contact_identities i ON i.contact_id = a.contact_id \
+                     WHERE a.kind = 'page_view' AND i.kind = 'asid' AND i.value = '{asid}'"
+                )
+            };
+            (
+                (count(c, &of(&k)), count(c, &of(&n))),
+                count(c, "contact_identities WHERE kind = 'asid'"),
+                count(c, "point_awards WHERE reason = 'daily_visit'"),
+            )
+        })
+        .await;
+    assert_eq!(
+        views,
+        (1, 1),
+        "one view per person and day, on their contact"
+    );
+    assert_eq!(
+        contacts, 2,
+        "the known person is found, the new one created"
+    );
+    assert_eq!(
+        visit_points, 2,
+        "the daily visit is awarded once per person"
+    );
+    // The browsers whose view was stored are linked to the person.
+    let linked = app
+        .query(move |c| {
+            count(
+                c,
+                &format!(
+                    "visitors v JOIN contact_identities i ON i.contact_id = v.contact_id \
+                     WHERE i.kind = 'asid' AND i.value IN ('{known}', '{new}')"
+                ),
+            )
+        })
+        .await;
+    assert!(linked >= 2, "{linked}");
+}
+
+#[tokio::test]
+async fn views_still_make_side_liners() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    open_contest(&app, &inst, json!({})).await;
+    let watcher = fan(22);
+    tab(&app, &browser(), &signed(&app, &watcher)).await;
+    settled(&app).await;
+    app.query(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, max_attempts) VALUES ('segments_refresh', '{}', 3)",
+        )
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    settled(&app).await;
+    let w = watcher.clone();
+    let members = app
+        .query(move |c| {
+            count(
+                c,
+                &format!(
+                    "segment_memberships m JOIN segments s ON s.id = m.segment_id \
+                     JOIN contact_identities i ON i.contact_id = m.contact_id \
+                     WHERE s.key = 'side_liner' AND i.kind = 'asid' AND i.value = '{w}'"
+                ),
+            )
+        })
+        .await;
+    assert_eq!(members, 1, "a fan who only looked is a side-liner");
+    let (st, _) = api(
+        &app,
+        &inst.token,
+        "GET",
+        &format!("/api/v1/segments?page_id={}", inst.page_id),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+}
