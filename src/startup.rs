@@ -105,6 +105,7 @@ impl Application {
                 db.clone(),
                 settings.views.buffer,
                 settings.views.max_batch,
+                std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
             ),
         };
 

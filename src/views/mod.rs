@@ -24,7 +24,10 @@
 //! stop) loses the views still buffered, at most those accepted since the last
 //! flush began (`views.buffer` + `views.max_batch`). A graceful stop flushes the
 //! buffer ([`Views::flush`], called by `startup`). A failed flush is retried with
-//! backoff, never discarded; meanwhile the buffer fills and page requests wait.
+//! backoff, never discarded; meanwhile the buffer fills and page requests wait,
+//! each at most as long as it would wait for a pooled connection
+//! (`database.acquire_timeout_ms`), then it is answered 503 like any request that
+//! finds the database unavailable (its view is not taken: nobody saw the page).
 
 mod flush;
 
@@ -37,6 +40,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::db::contests::Contest;
 use crate::db::Db;
+use crate::error::AppError;
 
 /// One fan page view, as the request saw it.
 pub struct View {
@@ -92,31 +96,34 @@ const SEEN_MAX: usize = 1_000_000;
 pub struct Views {
     tx: mpsc::Sender<Msg>,
     seen: Arc<Mutex<Seen>>,
+    /// Longest wait for room in a full buffer before the request gets 503.
+    max_wait: Duration,
 }
 
 impl Views {
     /// Starts the writer task on the current runtime.
-    pub fn start(db: Db, buffer: usize, max_batch: usize) -> Views {
+    pub fn start(db: Db, buffer: usize, max_batch: usize, max_wait: Duration) -> Views {
         let (tx, rx) = mpsc::channel(buffer.max(1));
         let seen = Arc::new(Mutex::new(Seen {
             day: NaiveDate::MIN,
             keys: HashMap::new(),
         }));
         tokio::spawn(writer(db, rx, max_batch.max(1), seen.clone()));
-        Views { tx, seen }
+        Views { tx, seen, max_wait }
     }
 
     /// Accepts a view of `contest` by the browser `visitor_id` (and the person
     /// `person`, an authorised signed_request's app-scoped id); waits while the
-    /// buffer is full. A view already accepted today (same dedupe key) is
-    /// ignored at once, as the database would ignore it.
+    /// buffer is full, up to `max_wait`, then fails as unavailable (503). A view
+    /// already accepted today (same dedupe key) is ignored at once, as the
+    /// database would ignore it.
     pub async fn record(
         &self,
         contest: &Contest,
         visitor_id: &str,
         person: Option<String>,
         details: serde_json::Value,
-    ) {
+    ) -> Result<(), AppError> {
         let at = Utc::now();
         let key = dedupe_key(contest.id, visitor_id, person.as_deref(), at);
         let mut repeat = false;
@@ -128,7 +135,7 @@ impl Views {
                 seen.keys.clear();
             }
             match seen.keys.get(&key) {
-                Some(true) => return,
+                Some(true) => return Ok(()),
                 // A repeat of an anonymous view: already pending, or stored.
                 Some(false) => repeat = true,
                 None => {
@@ -149,11 +156,21 @@ impl Views {
             details,
             at,
         };
-        if self.tx.send(Msg::View(view)).await.is_err() {
+        match tokio::time::timeout(self.max_wait, self.tx.send(Msg::View(view))).await {
+            Ok(Ok(())) => {}
             // Only when the runtime is shutting down and the writer is gone.
-            tracing::error!("page view writer stopped; a view could not be recorded");
+            Ok(Err(_)) => {
+                tracing::error!("page view writer stopped; a view could not be recorded")
+            }
+            // The writer cannot store (Postgres away): `unsent` forgets the key.
+            Err(_) => {
+                return Err(AppError::unavailable(anyhow::anyhow!(
+                    "page views cannot be stored right now"
+                )))
+            }
         }
         unsent.key = None;
+        Ok(())
     }
 
     /// Returns once every view accepted before this call is stored.

@@ -88,6 +88,59 @@ async fn a_full_buffer_makes_requests_wait_and_loses_no_view() {
     assert_eq!(stored_views(&app).await, n, "every distinct view is stored");
 }
 
+/// With Postgres away the writer cannot store, the buffer fills, and a request
+/// must not wait for room forever: after the pool's acquire timeout it is
+/// answered 503, as any request that finds the database unavailable. Every view
+/// of a page that was answered 200 is stored once Postgres is back.
+#[tokio::test]
+async fn with_the_database_away_a_full_buffer_answers_503_and_loses_no_answered_view() {
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: true,
+        },
+        |s| {
+            s.views.buffer = 1;
+            s.views.max_batch = 1;
+            s.database.acquire_timeout_ms = 500;
+        },
+    )
+    .await;
+    let inst = installed(&app).await;
+    let s = slug(&open_contest(&app, &inst, json!({})).await);
+    // Warm the page caches, so the page itself needs no database.
+    let r = browser()
+        .get(app.url(&format!("/c/{s}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.state.views.flush().await;
+    let before = stored_views(&app).await;
+    app.proxy.as_ref().unwrap().cut();
+    let pages = (0..6).map(|_| {
+        let url = app.url(&format!("/c/{s}"));
+        async move { browser().get(url).send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(pages).await;
+    let ok = statuses.iter().filter(|s| **s == 200).count() as i64;
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().any(|s| *s == 503),
+        "a full buffer answers 503: {statuses:?}"
+    );
+    app.proxy.as_ref().unwrap().restore();
+    app.state.views.flush().await;
+    assert_eq!(
+        stored_views(&app).await,
+        before + ok,
+        "every view answered 200 is stored"
+    );
+}
+
 #[tokio::test]
 async fn an_authorised_signed_request_is_one_viewer_per_person_linked_to_their_contact() {
     let app = spawn_app().await;

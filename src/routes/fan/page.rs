@@ -309,18 +309,19 @@ fn contest_page(
 /// Hands a fan page view to the view writer (`crate::views`): stored within
 /// moments, deduped per visitor (or, with `person`, the app-scoped id of an
 /// authorised signed_request, per person), contest and day. Waits only when the
-/// writer's buffer is full.
+/// writer's buffer is full, and then at most as long as for a pooled connection
+/// (503 after that).
 pub async fn record_view(
     state: &AppState,
     fan: &FanRequest,
     contest: &Contest,
     details: serde_json::Value,
     person: Option<String>,
-) {
+) -> Result<(), AppError> {
     state
         .views
         .record(contest, &fan.visitor_id, person, details)
-        .await;
+        .await
 }
 
 /// Flashes from the redirect after a form (PRG), chosen by query flags only, so
@@ -392,7 +393,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let fan = FanRequest::from(&req);
     let (contest, page) = load_public(&state, slug.into_inner()).await?;
-    record_view(&state, &fan, &contest, json!({"via": "link"}), None).await;
+    record_view(&state, &fan, &contest, json!({"via": "link"}), None).await?;
     let extras = PageExtras {
         flashes: flashes_from_query(&q),
         ..Default::default()

@@ -82,7 +82,7 @@ async fn for_page(
         person = sr.app_scoped_user_id().map(str::to_string);
         extras.signed_request = Some(raw);
     }
-    record_view(state, &fan, &contest, details, person).await;
+    record_view(state, &fan, &contest, details, person).await?;
     render(state, &fan, contest, page, extras, StatusCode::OK).await
 }
 
