@@ -167,10 +167,11 @@ async fn worker_loop(
             }
         }
         // Segments follow activity that did not come through a job (fan page
-        // views): the first worker refreshes dirty contacts on every tick.
-        if index == 0 {
-            refresh_now(&db, &ctx).await;
-        }
+        // views), and the last batches of a drained queue: every worker that finds
+        // the queue empty refreshes dirty contacts (`SKIP LOCKED` shares the work),
+        // so one worker stuck in a slow job (a Graph call) does not hold segments
+        // back.
+        refresh_now(&db, &ctx).await;
         tokio::select! {
             _ = notify.notified() => {}
             _ = tokio::time::sleep(poll) => {}
