@@ -71,7 +71,7 @@ wait "$LOAD_PID" || true
 LOAD_PID=""
 log "load done: $(cat "$OUT/load-summary.json")"
 log "waiting for the queue to drain"
-wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'process_event' AND state = 'queued')
+wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind IN ('process_deliveries', 'process_event') AND state = 'queued')
           AND NOT EXISTS (SELECT 1 FROM webhook_events WHERE processed_at IS NULL)" 900 || true
 
 echo "== crash safety: $(machine), load ${LOAD_SECS}s, $KILLS SIGKILLs of serve =="

@@ -85,7 +85,7 @@ PROBE_PID=""
 SAME_PROCESS=no
 if kill -0 "$SERVE_PID" 2>/dev/null; then SAME_PROCESS=yes; fi
 log "load done: $(cat "$OUT/load-summary.json")"
-wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'process_event' AND state = 'queued')
+wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind IN ('process_deliveries', 'process_event') AND state = 'queued')
           AND NOT EXISTS (SELECT 1 FROM webhook_events WHERE processed_at IS NULL)" 900 || true
 
 echo "== database outage: $(machine), Postgres down ${OUTAGE}s under load =="

@@ -84,7 +84,7 @@ python3 "$HERE/webhook_load.py" --urls "http://127.0.0.1:$PORT_A,http://127.0.0.
   --duration "$LOAD_SECS" --retry-for 30 --concurrency 16 --events 2 --rate "${RATE:-15}" \
   --out "$OUT/load.ndjson" 2>"$OUT/load-summary.json"
 log "load done: $(cat "$OUT/load-summary.json")"
-wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'process_event' AND state = 'queued')
+wait_sql "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE kind IN ('process_deliveries', 'process_event') AND state = 'queued')
           AND NOT EXISTS (SELECT 1 FROM webhook_events WHERE processed_at IS NULL)" 900 || true
 
 echo "load: $(cat "$OUT/load-summary.json")"

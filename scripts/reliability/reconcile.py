@@ -6,7 +6,8 @@ Checks, for every delivery answered 200 at least once:
   * each of its events is in webhook_events exactly once and processed;
   * each event's CRM effect, the timeline row in `activities` with
     dedupe_key 'comment:<comment id>', exists exactly once.
-And, once the queue has drained: no process_event job is left queued or dead.
+And, once the queue has drained: no process_deliveries or process_event job is left
+queued or dead.
 With --audit (horizontal_scale.sh installs it): no event's effect was
 committed by more than one job run.
 
@@ -56,7 +57,7 @@ def main():
         args.db,
         "SELECT dedupe_key, count(*) FROM activities "
         f"WHERE dedupe_key LIKE 'comment:{like}' GROUP BY 1")}
-    jobs = dict(psql(args.db, "SELECT state, count(*) FROM jobs WHERE kind = 'process_event' GROUP BY 1"))
+    jobs = dict(psql(args.db, "SELECT state, count(*) FROM jobs WHERE kind IN ('process_deliveries', 'process_event') GROUP BY 1"))
     runs = {}
     if args.audit:
         runs = {cid: int(n) for cid, n in psql(
@@ -88,7 +89,7 @@ def main():
     extra = [c for c, n in effects.items() if n > 1]
     row("effects duplicated (any event of the run)", 0, len(extra), len(extra))
     left = sum(int(v) for v in jobs.values())
-    row("process_event jobs left (queued or dead)", 0, left, left)
+    row("event jobs left (queued or dead)", 0, left, left)
     if args.audit:
         twice = [c for c, n in runs.items() if n > 1]
         row("events whose effect was committed by >1 job run", 0, len(twice), len(twice))
