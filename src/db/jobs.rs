@@ -105,6 +105,19 @@ pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Job>> {
         .load(conn)
 }
 
+/// Every job of `kind` not finished yet (queued, whether ready, running or
+/// backing off) or dead, locked for the current transaction: waits for a worker
+/// that is running one, and skips those it completed meanwhile.
+pub fn lock_waiting_or_dead(conn: &mut PgConnection, kind: &str) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::state.eq_any(["queued", "dead"]))
+        .order(jobs::id)
+        .for_update()
+        .select(Job::as_select())
+        .load(conn)
+}
+
 pub fn complete(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::delete(jobs::table.filter(jobs::id.eq_any(ids))).execute(conn)
 }

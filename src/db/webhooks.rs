@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::schema::{webhook_deliveries, webhook_events};
 use crate::platform::facebook::webhook::ParsedDelivery;
 
-#[derive(Insertable)]
-#[diesel(table_name = webhook_deliveries)]
+/// A delivery to store (`insert_group` sends the group as arrays).
 pub struct NewDelivery<'a> {
     pub body: &'a [u8],
     pub body_sha256: &'a [u8],

@@ -20,7 +20,7 @@
 
 use chrono::Utc;
 use diesel::pg::PgConnection;
-use diesel::{Connection, RunQueryDsl};
+use diesel::Connection;
 use serde::Deserialize;
 
 use crate::db::jobs::Job;
@@ -48,16 +48,24 @@ struct Payload {
 
 pub struct ProcessDeliveries;
 
+fn payload_ids(job: &Job) -> Result<Vec<i64>, JobError> {
+    serde_json::from_value::<Payload>(job.payload.clone())
+        .map(|p| p.delivery_ids)
+        .map_err(|e| JobError::permanent(format!("bad payload: {e}")))
+}
+
+fn sorted_unique(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 fn delivery_ids(jobs: &[Job]) -> Result<Vec<i64>, JobError> {
     let mut ids = Vec::new();
     for j in jobs {
-        let p: Payload = serde_json::from_value(j.payload.clone())
-            .map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
-        ids.extend(p.delivery_ids);
+        ids.extend(payload_ids(j)?);
     }
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    Ok(sorted_unique(ids))
 }
 
 /// Splits and applies the given deliveries (see the module doc).
@@ -130,32 +138,20 @@ fn apply_or_fall_back(
 /// see it. Jobs that another worker is running are waited for: their events
 /// are committed before this returns.
 pub fn settle_pending(conn: &mut PgConnection, ctx: &JobContext) -> Result<usize, JobError> {
-    #[derive(diesel::QueryableByName)]
-    struct Pending {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-        #[diesel(sql_type = diesel::sql_types::Jsonb)]
-        payload: serde_json::Value,
-    }
-    let pending: Vec<Pending> = diesel::sql_query(
-        "SELECT id, payload FROM jobs WHERE kind = $1 AND state IN ('queued', 'dead') \
-         ORDER BY id FOR UPDATE",
-    )
-    .bind::<diesel::sql_types::Text, _>(KIND)
-    .load(conn)?;
+    let pending = crate::db::jobs::lock_waiting_or_dead(conn, KIND)?;
     if pending.is_empty() {
         return Ok(0);
     }
-    let mut ids = Vec::new();
-    for p in &pending {
-        if let Ok(p) = serde_json::from_value::<Payload>(p.payload.clone()) {
-            ids.extend(p.delivery_ids);
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
+    // A job whose payload cannot be read names no delivery to settle.
+    let ids = sorted_unique(
+        pending
+            .iter()
+            .filter_map(|j| payload_ids(j).ok())
+            .flatten()
+            .collect(),
+    );
     process(conn, ctx, &ids)?;
-    let job_ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+    let job_ids: Vec<i64> = pending.iter().map(|j| j.id).collect();
     crate::db::jobs::complete(conn, &job_ids)?;
     Ok(ids.len())
 }
