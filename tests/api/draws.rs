@@ -508,6 +508,9 @@ async fn winners_by_votes_points_and_judges_follow_deterministic_rankings() {
         )
         .await;
     }
+    // Page views (and their daily visit points) are written in the background:
+    // settle them before the draw reads the points.
+    app.state.views.flush().await;
     transition(&app, &inst, pid, "closed").await;
     let (_, d) = run_draw(
         &app,
