@@ -135,6 +135,8 @@ impl FromRequest for AdminAuth {
                     from_cookie,
                 });
             }
+            // Read-your-writes across the page-view buffer (see `Views::settle`).
+            state.views.settle().await;
             Ok(AdminAuth {
                 admin_id,
                 session_id: sid,

@@ -2,6 +2,8 @@
 //! (tenancy lives here, not in handlers); public ones look contests up by slug or
 //! page for the fan page.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -205,16 +207,25 @@ pub fn candidates_for_page(conn: &mut PgConnection, page_id: i64) -> QueryResult
 
 /// The current contest among the candidates, by effective status at `now`: open
 /// first, then prize poll, scheduled, and finished ones; the newest on a tie.
-pub fn pick_current(candidates: Vec<Contest>, now: DateTime<Utc>) -> Option<Contest> {
+pub fn pick_current<C: std::borrow::Borrow<Contest>>(
+    candidates: Vec<C>,
+    now: DateTime<Utc>,
+) -> Option<C> {
+    candidates
+        .into_iter()
+        .min_by_key(|c| current_rank(c.borrow(), now))
+}
+
+/// Which contest a page shows first: open, then prize poll, scheduled, ended.
+fn current_rank(c: &Contest, now: DateTime<Utc>) -> u8 {
     use crate::domain::contest::Status;
-    let rank = |c: &Contest| match c.effective_status(now) {
+    match c.effective_status(now) {
         Status::Open => 0,
         Status::PrizePoll => 1,
         Status::Scheduled => 2,
         Status::Closed | Status::WinnersAnnounced => 3,
         Status::Draft => 4,
-    };
-    candidates.into_iter().min_by_key(rank)
+    }
 }
 
 /// Bumped before every write to `contests` made by this process (create, update,
@@ -242,8 +253,8 @@ pub struct PageContests {
 struct CachedPage {
     at: std::time::Instant,
     generation: u64,
-    page: super::pages::Page,
-    candidates: Vec<Contest>,
+    page: Arc<super::pages::Page>,
+    candidates: Vec<Arc<Contest>>,
 }
 
 impl PageContests {
@@ -252,37 +263,31 @@ impl PageContests {
     const MAX_ENTRIES: usize = 10_000;
 
     /// The cached page and candidates, when fresh.
-    pub fn get(&self, fb_page_id: &str) -> Option<(super::pages::Page, Vec<Contest>)> {
+    pub fn get(&self, fb_page_id: &str) -> Option<(Arc<super::pages::Page>, Vec<Arc<Contest>>)> {
         let entries = self.entries.lock().expect("page cache lock");
         let e = entries.get(fb_page_id)?;
         (e.at.elapsed() < Self::TTL && e.generation == generation())
             .then(|| (e.page.clone(), e.candidates.clone()))
     }
 
-    /// The cached page and its current contest at `now`, when fresh; clones only
-    /// the contest picked (this runs on every `POST /tab`).
+    /// The cached page and its current contest at `now`, when fresh (this runs
+    /// on every `POST /tab`; shared, not cloned).
     pub fn current(
         &self,
         fb_page_id: &str,
         now: DateTime<Utc>,
-    ) -> Option<(super::pages::Page, Option<Contest>)> {
-        use crate::domain::contest::Status;
+    ) -> Option<(Arc<super::pages::Page>, Option<Arc<Contest>>)> {
         let entries = self.entries.lock().expect("page cache lock");
         let e = entries.get(fb_page_id)?;
         if e.at.elapsed() >= Self::TTL || e.generation != generation() {
             return None;
         }
-        // The same order as `pick_current`.
-        let rank = |c: &&Contest| match c.effective_status(now) {
-            Status::Open => 0,
-            Status::PrizePoll => 1,
-            Status::Scheduled => 2,
-            Status::Closed | Status::WinnersAnnounced => 3,
-            Status::Draft => 4,
-        };
         Some((
             e.page.clone(),
-            e.candidates.iter().min_by_key(rank).cloned(),
+            e.candidates
+                .iter()
+                .min_by_key(|c| current_rank(c, now))
+                .cloned(),
         ))
     }
 
@@ -291,8 +296,8 @@ impl PageContests {
         &self,
         fb_page_id: &str,
         generation: u64,
-        page: super::pages::Page,
-        candidates: Vec<Contest>,
+        page: Arc<super::pages::Page>,
+        candidates: Vec<Arc<Contest>>,
     ) {
         let mut entries = self.entries.lock().expect("page cache lock");
         if entries.len() >= Self::MAX_ENTRIES {

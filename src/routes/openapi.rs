@@ -193,12 +193,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .finish()
         }),
     )
+    .route(OPENAPI_JSON, web::get().to(openapi_json))
     .service(
+        // The UI only: the document is served by `openapi_json`. Given the
+        // document, SwaggerUi would build and keep a copy in every HTTP worker
+        // at start-up (about 4 MB each, most of the process's heap then).
         SwaggerUi::new("/api/docs/{_:.*}")
-            .url(OPENAPI_JSON, ApiDoc::openapi())
             // The default validator badge would call validator.swagger.io.
             .config(Config::new([OPENAPI_JSON]).validator_url("none")),
     );
+}
+
+/// The OpenAPI document, built and serialised once, on first request.
+async fn openapi_json() -> HttpResponse {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document serialises")
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.as_str())
 }
 
 /// Every error response.

@@ -173,6 +173,16 @@ impl Views {
         Ok(())
     }
 
+    /// Waits, at most `max_wait`, until every view accepted before this call is
+    /// stored. Admin requests call it (through [`crate::auth::admin::AdminAuth`]),
+    /// so the dashboard and the API read their own fans' writes: a page answered
+    /// before the admin asked is counted (visit points, page views, side-liners).
+    /// Idle, it costs one message to the writer; after `max_wait` (Postgres away)
+    /// it gives up and the request reads what is stored.
+    pub async fn settle(&self) {
+        let _ = tokio::time::timeout(self.max_wait, self.flush()).await;
+    }
+
     /// Returns once every view accepted before this call is stored.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();

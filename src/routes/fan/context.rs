@@ -19,7 +19,7 @@ pub struct FanRequest {
     csrf_nonce: String,
     new_csrf: bool,
     pub ip: Option<String>,
-    pub user_agent_hash: Option<String>,
+    user_agent: Option<actix_web::http::header::HeaderValue>,
     pub wants_json: bool,
 }
 
@@ -56,12 +56,17 @@ impl FanRequest {
             csrf_nonce,
             new_csrf,
             ip: req.peer_addr().map(|a| a.ip().to_string()),
-            user_agent_hash: req
-                .headers()
-                .get(USER_AGENT)
-                .map(|ua| sha256_hex(ua.as_bytes())[..16].to_string()),
+            user_agent: req.headers().get(USER_AGENT).cloned(),
             wants_json,
         }
+    }
+
+    /// The user agent, hashed (a fraud signal on entries and votes; computed
+    /// only for those, not for every page view).
+    pub fn user_agent_hash(&self) -> Option<String> {
+        self.user_agent
+            .as_ref()
+            .map(|ua| sha256_hex(ua.as_bytes())[..16].to_string())
     }
 
     /// Sets the visitor and CSRF cookies on first contact.

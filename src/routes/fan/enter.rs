@@ -90,7 +90,7 @@ async fn enter(
         asid: fan.asid(),
         visitor_id: Some(fan.visitor_id.clone()),
         ip: fan.ip.clone(),
-        user_agent_hash: fan.user_agent_hash.clone(),
+        user_agent_hash: fan.user_agent_hash(),
         // A referral link clicked in this browser (signed; forged ones are ignored).
         referral: req
             .cookie(crate::auth::cookies::REFERRAL_COOKIE)
@@ -245,7 +245,7 @@ async fn enter(
                 extras.general.push(app_error.message().to_string());
             }
             let status = app_error.status();
-            render(state, fan, contest, page, extras, status_or(status)).await
+            render(state, fan, &contest, &page, extras, status_or(status)).await
         }
     }
 }

@@ -116,13 +116,13 @@ fn schedule_text(c: &Contest, now: DateTime<Utc>) -> String {
 pub async fn render(
     state: &AppState,
     fan: &FanRequest,
-    contest: Contest,
-    page: Page,
+    contest: &Contest,
+    page: &Page,
     extras: PageExtras,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
-    let shared = state.fan_pages.get(state, &contest).await?;
+    let shared = state.fan_pages.get(state, contest).await?;
     let fan_name = fan.session.as_ref().map(|s| {
         if s.name.is_empty() {
             s.sub.trim_start_matches("email:").to_string()
@@ -135,7 +135,7 @@ pub async fn render(
     fan.set_cookies(state, &mut resp);
     resp.content_type("text/html; charset=utf-8");
     Ok(
-        match PageKey::of(&contest, &extras, fan_name.is_some(), status, now) {
+        match PageKey::of(contest, &extras, fan_name.is_some(), status, now) {
             Some(key) => {
                 let holed = shared.page(key, || {
                     let extras = PageExtras {
@@ -152,8 +152,8 @@ pub async fn render(
                     let csrf = sentinel(Hole::Csrf).to_string();
                     contest_page(
                         state,
-                        &contest,
-                        &page,
+                        contest,
+                        page,
                         extras,
                         shared.clone(),
                         csrf,
@@ -168,7 +168,7 @@ pub async fn render(
                 }))
             }
             None => resp.body(contest_page(
-                state, &contest, &page, extras, shared, csrf, fan_name, now,
+                state, contest, page, extras, shared, csrf, fan_name, now,
             )?),
         },
     )
@@ -401,8 +401,8 @@ pub async fn show(
     render(
         &state,
         &fan,
-        contest,
-        page,
+        &contest,
+        &page,
         extras,
         actix_web::http::StatusCode::OK,
     )

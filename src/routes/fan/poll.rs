@@ -171,7 +171,7 @@ async fn vote_inner(
     let max = state.settings.limits.votes_per_ip_per_10m;
     let voter = admit(state, fan, &slug, form, "vote", max).await?;
     let (contest, _) = load_public(state, slug.clone()).await?;
-    let (ip, ua) = (fan.ip.clone(), fan.user_agent_hash.clone());
+    let (ip, ua) = (fan.ip.clone(), fan.user_agent_hash());
     let outcome = state
         .db
         .transaction(move |c| {

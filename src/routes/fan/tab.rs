@@ -44,6 +44,9 @@ async fn for_page(
                         return Ok(None);
                     };
                     let candidates = contests::candidates_for_page(c, page.id)?;
+                    let page = std::sync::Arc::new(page);
+                    let candidates: Vec<_> =
+                        candidates.into_iter().map(std::sync::Arc::new).collect();
                     cache.put(&fb_page_id, generation, page.clone(), candidates.clone());
                     Ok(Some((page, contests::pick_current(candidates, now))))
                 })
@@ -83,7 +86,7 @@ async fn for_page(
         extras.signed_request = Some(raw);
     }
     record_view(state, &fan, &contest, details, person).await?;
-    render(state, &fan, contest, page, extras, StatusCode::OK).await
+    render(state, &fan, &contest, &page, extras, StatusCode::OK).await
 }
 
 /// What a signed_request tells the form, for prefill on submit.

@@ -91,7 +91,7 @@ async fn vote(
         }
     }
     let (contest, _page) = load_public(state, slug.clone()).await?;
-    let (ip, ua) = (fan.ip.clone(), fan.user_agent_hash.clone());
+    let (ip, ua) = (fan.ip.clone(), fan.user_agent_hash());
     let outcome = state
         .db
         .transaction(move |conn| {
