@@ -29,11 +29,11 @@ use diesel::{Connection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
-use crate::db::{webhooks as q, Db};
+use crate::db::{webhooks as q, Db, PgPooled};
 use crate::error::AppError;
 use crate::jobs::worker::Wakeup;
 use crate::metrics::Metrics;
-use crate::platform::facebook::webhook::{parse_delivery, ParsedDelivery};
+use crate::platform::facebook::webhook::{summarize_delivery, DeliverySummary};
 
 /// A delivery whose signature has been verified.
 pub struct VerifiedDelivery {
@@ -64,7 +64,7 @@ impl IngestOutcome {
 type Reply = oneshot::Sender<Result<IngestOutcome, AppError>>;
 
 struct Pending {
-    delivery: VerifiedDelivery,
+    delivery: Prepared,
     reply: Reply,
 }
 
@@ -113,7 +113,10 @@ impl Ingestor {
     }
 
     /// Stores the delivery; resolves only after the commit (or its failure).
+    /// The digest and the envelope summary are computed here, on the request's
+    /// own thread, so the writers spend their connection only on the statement.
     pub async fn submit(&self, delivery: VerifiedDelivery) -> Result<IngestOutcome, AppError> {
+        let delivery = prepare(delivery);
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Pending { delivery, reply })
@@ -126,6 +129,12 @@ impl Ingestor {
 }
 
 async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, max_batch: usize) {
+    // The writer keeps its pooled connection from one group to the next: every
+    // checkout runs the pool's liveness query, a round trip per group (6% of the
+    // ingest path's CPU, P1 in BENCHMARKS.md). A group that fails for want of
+    // the database gives the connection up; the next group checks out a fresh
+    // one, tested as usual.
+    let mut held: Option<PgPooled> = None;
     loop {
         // Hold the receiver only while collecting, so another writer can gather the
         // next group while this one commits.
@@ -146,12 +155,32 @@ async fn writer_loop(rx: Arc<Mutex<mpsc::Receiver<Pending>>>, ctx: WriterCtx, ma
         let (deliveries, replies): (Vec<_>, Vec<_>) =
             group.into_iter().map(|p| (p.delivery, p.reply)).unzip();
         let wctx = ctx.clone();
-        let results = ctx
-            .db
-            // Raw deliveries change nothing a fan page shows (their jobs will):
-            // the fan page caches stay valid.
-            .read(move |conn| Ok(store_group(conn, &wctx, deliveries)))
-            .await;
+        let pool = ctx.db.pool().clone();
+        let conn = held.take();
+        // Raw deliveries change nothing a fan page shows (their jobs will): no
+        // `bump_data_generation`, the fan page caches stay valid.
+        let stored = actix_web::web::block(move || -> Result<_, AppError> {
+            let mut conn = match conn {
+                Some(c) => c,
+                None => pool.get()?,
+            };
+            let results = store_group(&mut conn, &wctx, deliveries);
+            Ok((conn, results))
+        })
+        .await;
+        let results = match stored {
+            Ok(Ok((conn, results))) => {
+                if !results
+                    .iter()
+                    .any(|r| matches!(r, Err(e) if e.is_unavailable()))
+                {
+                    held = Some(conn);
+                }
+                Ok(results)
+            }
+            Ok(Err(err)) => Err(err),
+            Err(err) => Err(AppError::from(err)),
+        };
         match results {
             Ok(results) => {
                 let any_new = results
@@ -211,12 +240,12 @@ async fn notifier_loop(db: Db, notify: Arc<Notify>) {
 struct Prepared {
     delivery: VerifiedDelivery,
     digest: Vec<u8>,
-    parsed: Result<ParsedDelivery, String>,
+    parsed: Result<DeliverySummary, String>,
 }
 
 fn prepare(delivery: VerifiedDelivery) -> Prepared {
     let digest = Sha256::digest(&delivery.body).to_vec();
-    let parsed = parse_delivery(&delivery.body).map_err(|e| e.to_string());
+    let parsed = summarize_delivery(&delivery.body).map_err(|e| e.to_string());
     Prepared {
         delivery,
         digest,
@@ -227,9 +256,8 @@ fn prepare(delivery: VerifiedDelivery) -> Prepared {
 fn store_group(
     conn: &mut PgConnection,
     ctx: &WriterCtx,
-    deliveries: Vec<VerifiedDelivery>,
+    prepared: Vec<Prepared>,
 ) -> Vec<Result<IngestOutcome, AppError>> {
-    let prepared: Vec<Prepared> = deliveries.into_iter().map(prepare).collect();
     // One statement, outside an explicit transaction: it commits on its own.
     match insert_prepared(conn, ctx, &prepared) {
         Ok(outcomes) => {

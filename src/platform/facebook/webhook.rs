@@ -5,7 +5,11 @@
 //! kept and marked unhandled instead of failing the batch. Only a body that is not
 //! JSON, or not an envelope at all, is "unparseable" (and is still stored).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, TimeZone, Utc};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::ids::id_from_value;
@@ -164,6 +168,117 @@ pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, EnvelopeError> {
     Ok(ParsedDelivery { object, events })
 }
 
+/// What acknowledging a delivery needs from its body: the envelope's `object`
+/// and, per event, the labels it is counted under (field, item, verb).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverySummary {
+    pub object: String,
+    pub events: Vec<EventLabels>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLabels {
+    pub field: Option<String>,
+    pub item: Option<String>,
+    pub verb: Option<String>,
+}
+
+impl From<&ParsedDelivery> for DeliverySummary {
+    fn from(d: &ParsedDelivery) -> Self {
+        DeliverySummary {
+            object: d.object.clone(),
+            events: d
+                .events
+                .iter()
+                .map(|e| EventLabels {
+                    field: e.field.clone(),
+                    item: e.item.clone(),
+                    verb: e.verb.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// [`parse_delivery`] reduced to a [`DeliverySummary`], the same for every body.
+/// Ingest runs this on every delivery before answering it; building the whole
+/// tree of `Value`s and events there was 16% of the ingest path's CPU (P1 in
+/// BENCHMARKS.md). A well-formed envelope is read straight into borrowed
+/// structs that skip everything else; any body they refuse (not an envelope,
+/// a field of an unexpected type, a duplicate key) goes through
+/// [`parse_delivery`], so the summary and its errors stay exactly its.
+pub fn summarize_delivery(body: &[u8]) -> Result<DeliverySummary, EnvelopeError> {
+    if let Ok(env) = serde_json::from_slice::<EnvelopeShape<'_>>(body) {
+        let mut events = Vec::new();
+        for entry in &env.entry {
+            for change in entry.changes.iter().flatten() {
+                let value = change.value.as_ref();
+                events.push(EventLabels {
+                    field: change.field.as_deref().map(strip_nul_str),
+                    item: value.and_then(|v| v.item.as_deref()).map(strip_nul_str),
+                    verb: value.and_then(|v| v.verb.as_deref()).map(strip_nul_str),
+                });
+            }
+            for _ in entry.messaging.iter().flatten() {
+                events.push(EventLabels {
+                    field: None,
+                    item: None,
+                    verb: None,
+                });
+            }
+            for f in entry.changed_fields.iter().flatten() {
+                events.push(EventLabels {
+                    field: Some(strip_nul_str(f)),
+                    item: None,
+                    verb: None,
+                });
+            }
+        }
+        return Ok(DeliverySummary {
+            object: env.object.into_owned(),
+            events,
+        });
+    }
+    parse_delivery(body).map(|d| DeliverySummary::from(&d))
+}
+
+/// The parts of an envelope [`summarize_delivery`] reads. Types are strict on
+/// purpose: where [`parse_delivery`] would skip or tolerate a value, these
+/// fail, and the body takes the full parse.
+#[derive(Deserialize)]
+struct EnvelopeShape<'a> {
+    #[serde(borrow)]
+    object: Cow<'a, str>,
+    #[serde(borrow)]
+    entry: Vec<EntryShape<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EntryShape<'a> {
+    #[serde(borrow, default)]
+    changes: Option<Vec<ChangeShape<'a>>>,
+    #[serde(default)]
+    messaging: Option<Vec<IgnoredAny>>,
+    #[serde(borrow, default)]
+    changed_fields: Option<Vec<Cow<'a, str>>>,
+}
+
+#[derive(Deserialize)]
+struct ChangeShape<'a> {
+    #[serde(borrow, default)]
+    field: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    value: Option<ChangeValueShape<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ChangeValueShape<'a> {
+    #[serde(borrow, default)]
+    item: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    verb: Option<Cow<'a, str>>,
+}
+
 fn fill_from_value(ev: &mut ParsedEvent, v: &Map<String, Value>) {
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(strip_nul_str);
     let id = |k: &str| v.get(k).and_then(id_without_nul);
@@ -266,6 +381,57 @@ mod tests {
         let d = parse_delivery(&fixture(name)).unwrap();
         assert_eq!(d.events.len(), 1, "{name}");
         d.events.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn the_summary_agrees_with_the_full_parse_on_every_body() {
+        let dir = format!(
+            "{}/tests/fixtures/facebook/webhooks",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        assert!(bodies.len() >= 10, "fixtures missing from {dir}");
+        // Bodies the fast path refuses or reads differently, each against the full parse.
+        for hostile in [
+            "",
+            "[]",
+            "{\"object\":\"page\"}",
+            "{\"entry\":[]}",
+            "{\"object\":7,\"entry\":[]}",
+            "{\"object\":\"page\",\"entry\":{}}",
+            "{\"object\":\"page\",\"entry\":[1,{\"changes\":[{\"field\":\"feed\"}]}]}",
+            "{\"object\":\"page\",\"entry\":[{\"changes\":{\"field\":\"feed\"}}]}",
+            "{\"object\":\"page\",\"entry\":[{\"changes\":[{\"field\":5,\"value\":[]}]}]}",
+            "{\"object\":\"page\",\"entry\":[{\"changes\":[{\"field\":\"fe\\u0000ed\",\"value\":{\"item\":\"comment\",\"verb\":\"add\"}}]}]}",
+            "{\"object\":\"page\",\"object\":\"user\",\"entry\":[]}",
+            "{\"object\":\"page\",\"entry\":[{\"changed_fields\":[\"feed\",3]}]}",
+            "{\"object\":\"page\",\"entry\":[{\"messaging\":[{},{}],\"changes\":null}]}",
+            "{\"object\":\"pa\\\"ge\",\"entry\":[]} trailing",
+        ] {
+            bodies.push(hostile.as_bytes().to_vec());
+        }
+        for body in &bodies {
+            let full = parse_delivery(body).map(|d| DeliverySummary::from(&d));
+            let summary = summarize_delivery(body);
+            assert_eq!(
+                summary.as_ref().map_err(ToString::to_string),
+                full.as_ref().map_err(ToString::to_string),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let two = summarize_delivery(&fixture("two-entries")).unwrap();
+        assert_eq!(
+            two.events.len(),
+            parse_delivery(&fixture("two-entries"))
+                .unwrap()
+                .events
+                .len()
+        );
+        assert!(two.events.len() >= 2);
     }
 
     #[test]
