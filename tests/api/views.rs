@@ -241,3 +241,76 @@ async fn views_still_make_side_liners() {
     .await;
     assert_eq!(st, 200);
 }
+
+/// Admin requests read their fans' writes: a page answered before the admin
+/// asked is counted, even while its view still sits in the buffer. The writer
+/// is held up by a lock on `visitors` (it writes there; the contact list does
+/// not read it) until the admin's request has authenticated, which is the point
+/// where it waits for the buffer; then the lock goes. Without that wait the
+/// list is read at once and misses the new fan.
+#[tokio::test]
+async fn an_admin_read_includes_page_views_answered_before_it() {
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    open_contest(&app, &inst, json!({})).await;
+    let list = format!("/api/v1/contacts?page_id={}", inst.page_id);
+    let (status, before) = api(&app, &inst.token, "GET", &list, None).await;
+    assert_eq!(status, 200, "{before}");
+    let known = before["data"].as_array().unwrap().len();
+
+    let (locked_tx, locked) = std::sync::mpsc::channel::<()>();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    let url = app.db.url.clone();
+    let holder = std::thread::spawn(move || {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        c.batch_execute("BEGIN; LOCK TABLE visitors IN EXCLUSIVE MODE")
+            .unwrap();
+        locked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        c.batch_execute("COMMIT").unwrap();
+    });
+    locked.recv().unwrap();
+    tab(&app, &browser(), &signed(&app, &fan(47))).await;
+
+    let seen_before = session_seen(&app).await;
+    let read = tokio::spawn({
+        let (client, url, token) = (app.client.clone(), app.url(&list), inst.token.clone());
+        async move {
+            let r = client.get(url).bearer_auth(token).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    });
+    // The admin's request has authenticated (its session was touched): let the
+    // writer go.
+    while session_seen(&app).await == seen_before {
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    let (status, after) = read.await.unwrap();
+    holder.join().unwrap();
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(
+        after["data"].as_array().unwrap().len(),
+        known + 1,
+        "the fan whose page was answered is listed: {after}"
+    );
+}
+
+/// When an admin session was last seen, read without waiting for the view
+/// buffer (`TestApp::query` flushes it, which the lock would hold up).
+async fn session_seen(app: &TestApp) -> Option<chrono::DateTime<chrono::Utc>> {
+    let url = app.db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        diesel::select(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("(SELECT max(last_seen_at) FROM admin_sessions)"))
+        .get_result(&mut c)
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
