@@ -28,6 +28,10 @@
 //! each at most as long as it would wait for a pooled connection
 //! (`database.acquire_timeout_ms`), then it is answered 503 like any request that
 //! finds the database unavailable (its view is not taken: nobody saw the page).
+//!
+//! Admins read their fans' writes: an admin request waits, after it has
+//! authenticated, until the views accepted before it are stored
+//! ([`Views::settle`]).
 
 mod flush;
 
