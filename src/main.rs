@@ -15,8 +15,9 @@ fn main() {
 }
 
 // mimalloc's options, by their numbers in the `mi_option_t` enum of mimalloc v3
-// (`c_src/mimalloc/v3/include/mimalloc.h` of libmimalloc-sys 0.1.49, pinned in
-// Cargo.lock). The crate's own constants follow mimalloc v2's numbering.
+// (`c_src/mimalloc/v3/include/mimalloc.h` of libmimalloc-sys 0.1.49, pinned to
+// that exact version in Cargo.toml). The crate's own constants follow mimalloc
+// v2's numbering.
 const MI_OPTION_ARENA_EAGER_COMMIT: std::os::raw::c_int = 4;
 const MI_OPTION_PURGE_DELAY: std::os::raw::c_int = 15;
 

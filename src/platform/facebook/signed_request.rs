@@ -130,15 +130,21 @@ pub fn parse(input: &str, app_secret: &[u8]) -> Result<SignedRequest, SignedRequ
         }
         return Ok(req);
     }
-    let (payload_json, _) = verify(input, app_secret)?;
+    let payload_json = checked_json(&payload)?;
     serde_json::from_value(payload_json).map_err(|_| SignedRequestError::BadPayload)
 }
 
 /// Verifies and returns the payload as JSON plus its raw bytes.
 pub fn verify(input: &str, app_secret: &[u8]) -> Result<(Value, Vec<u8>), SignedRequestError> {
     let payload = verified_payload(input, app_secret)?;
+    let json = checked_json(&payload)?;
+    Ok((json, payload))
+}
+
+/// The verified payload as JSON, with a supported algorithm.
+fn checked_json(payload: &[u8]) -> Result<Value, SignedRequestError> {
     let json: Value =
-        serde_json::from_slice(&payload).map_err(|_| SignedRequestError::BadPayload)?;
+        serde_json::from_slice(payload).map_err(|_| SignedRequestError::BadPayload)?;
     let algorithm = json
         .get("algorithm")
         .and_then(Value::as_str)
@@ -146,7 +152,7 @@ pub fn verify(input: &str, app_secret: &[u8]) -> Result<(Value, Vec<u8>), Signed
     if !algorithm.eq_ignore_ascii_case("HMAC-SHA256") {
         return Err(SignedRequestError::BadAlgorithm);
     }
-    Ok((json, payload))
+    Ok(json)
 }
 
 /// Checks the shape and the signature; returns the decoded payload bytes.

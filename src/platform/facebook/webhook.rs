@@ -394,6 +394,14 @@ mod tests {
             .map(|e| std::fs::read(e.unwrap().path()).unwrap())
             .collect();
         assert!(bodies.len() >= 10, "fixtures missing from {dir}");
+        // The fixtures are well-formed envelopes: the fast path reads them all.
+        for body in &bodies {
+            assert!(
+                serde_json::from_slice::<EnvelopeShape<'_>>(body).is_ok(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
         // Bodies the fast path refuses or reads differently, each against the full parse.
         for hostile in [
             "",
