@@ -42,12 +42,14 @@ SELECT p.id, 'Fan ' || g, 'fan' || g || '@example.com', lpad((g % 100000)::text,
        (ARRAY['fan_page','login','comment','referral'])[1 + g % 4],
        now() - (g % 365) * interval '1 day', now()
 FROM generate_series(1, $ROWS) g, pages p;
-INSERT INTO contact_metrics (contact_id, page_id, page_views, entries, votes_cast, votes_received,
-                             referral_clicks, referral_conversions, shares, comments, points,
-                             sentiment_sum, sentiment_count, marketing_opt_in, dirty)
-SELECT c.id, c.page_id, 1 + c.id % 7, c.id % 2, c.id % 3, c.id % 5, c.id % 4, c.id % 2, c.id % 3,
-       c.id % 6, c.id % 120, (c.id % 10) / 10.0, 1, c.id % 2 = 0, false
-FROM contacts c;
+-- Every contact already has a metrics row (and a queued refresh) from the
+-- contacts trigger; fill in the figures instead.
+UPDATE contact_metrics m SET page_views = 1 + c.id % 7, entries = c.id % 2, votes_cast = c.id % 3,
+       votes_received = c.id % 5, referral_clicks = c.id % 4, referral_conversions = c.id % 2,
+       shares = c.id % 3, comments = c.id % 6, points = c.id % 120,
+       sentiment_sum = (c.id % 10) / 10.0, sentiment_count = 1, marketing_opt_in = c.id % 2 = 0
+FROM contacts c WHERE c.id = m.contact_id;
+DELETE FROM contact_metrics_dirty;
 INSERT INTO segments (page_id, kind, key, name, rule)
 SELECT id, 'persona', k, k, '{"field": "entries", "op": "gte", "value": 1}'::jsonb
 FROM pages, unnest(ARRAY['campaigner', 'assistant', 'side_liner']) k;

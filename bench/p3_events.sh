@@ -37,14 +37,14 @@ for r in $(seq 1 "$ROUNDS"); do
   # Segments follow the events shortly after (the worker's refresh, not the event
   # batches): time until no contact is left dirty, at most 120 s.
   for _ in $(seq 1 600); do
-    [ "$(psql -Atc "select count(*) from contact_metrics where dirty" "$BENCH_DB")" = 0 ] && break
+    [ "$(psql -Atc "select count(*) from contact_metrics_dirty" "$BENCH_DB")" = 0 ] && break
     sleep 0.2
   done
   seg_lag=$(python3 -c "import time; print(f'{time.time()-$end:.1f}')")
   kill $WPID; wait $WPID 2>/dev/null || true; WPID=""
   secs=$(python3 -c "print(f'{$end-$start:.2f}')")
   rate=$(python3 -c "print(f'{$queued/($end-$start):.0f}')")
-  check=$(psql -Atc "select (select count(*) from webhook_events where processed_at is null), (select count(*) from jobs where state='dead'), (select count(*) from contacts), (select count(*) from activities), (select count(*) from contact_metrics where dirty)" "$BENCH_DB")
+  check=$(psql -Atc "select (select count(*) from webhook_events where processed_at is null), (select count(*) from jobs where state='dead'), (select count(*) from contacts), (select count(*) from activities), (select count(*) from contact_metrics_dirty)" "$BENCH_DB")
   echo "round $r: pgbench tps=${tps%.*} | drained $queued events in ${secs}s = $rate events/s | segments current ${seg_lag}s later | unprocessed|dead|contacts|activities|dirty = $check"
   echo "$rate" >> "$WORK/rates"
 done

@@ -31,7 +31,7 @@ while :; do
 done
 end=$(date +%s.%N)
 for _ in $(seq 1 600); do
-  [ "$(psql -Atc "select count(*) from contact_metrics where dirty" "$BENCH_DB")" = 0 ] && break
+  [ "$(psql -Atc "select count(*) from contact_metrics_dirty" "$BENCH_DB")" = 0 ] && break
   sleep 0.2
 done
 kill $WPID; wait $WPID 2>/dev/null || true; WPID=""

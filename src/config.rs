@@ -166,6 +166,7 @@ pub struct WorkerSettings {
     pub backoff_max_ms: u64,
     pub reach_refresh_interval_secs: u64,
     pub segment_sizes_interval_secs: u64,
+    pub segment_refresh_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

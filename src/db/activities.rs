@@ -38,32 +38,40 @@ pub fn record(conn: &mut PgConnection, a: &NewActivity<'_>) -> QueryResult<bool>
     Ok(n == 1)
 }
 
-/// Records many activities in one statement (at most ~8,000 rows: 8 binds each);
+/// Records many activities in one statement;
 /// rows whose dedupe key exists already, or appears earlier in `rows`, are
 /// skipped, exactly as successive [`record`] calls would. Returns rows added.
 pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
     if rows.is_empty() {
         return Ok(0);
     }
-    let values: Vec<_> = rows
-        .iter()
-        .map(|a| {
-            (
-                activities::page_id.eq(a.page_id),
-                activities::contact_id.eq(a.contact_id),
-                activities::visitor_id.eq(a.visitor_id),
-                activities::contest_id.eq(a.contest_id),
-                activities::kind.eq(a.kind),
-                activities::occurred_at.eq(a.occurred_at),
-                activities::details.eq(&a.details),
-                activities::dedupe_key.eq(&a.dedupe_key),
-            )
-        })
-        .collect();
-    diesel::insert_into(activities::table)
-        .values(values)
-        .on_conflict_do_nothing()
-        .execute(conn)
+    // One array per column instead of a VALUES list with a parameter per value:
+    // 8 parameters whatever the number of rows, so Postgres parses and plans a
+    // small statement (a 1,000-row VALUES list has 8,000), issue 10 P3. Rows go
+    // in the order given (ordinality), so an earlier duplicate key wins.
+    let col = |f: fn(&NewActivity<'_>) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(
+        "INSERT INTO activities (page_id, contact_id, visitor_id, contest_id, kind, occurred_at, details, dedupe_key) \
+         SELECT p, c, v, t, k, o, d, x \
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], \
+                     $6::timestamptz[], $7::jsonb[], $8::text[]) WITH ORDINALITY AS r(p, c, v, t, k, o, d, x, n) \
+         ORDER BY n \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|a| a.page_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(col(|a| a.contact_id))
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|a| a.visitor_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(col(|a| a.contest_id))
+    .bind::<Array<Text>, _>(rows.iter().map(|a| a.kind).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|a| a.occurred_at).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(rows.iter().map(|a| &a.details).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(
+        rows.iter()
+            .map(|a| a.dedupe_key.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
 }
 
 #[derive(Queryable, Selectable, Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -384,6 +384,54 @@ pub fn set_friends_count(conn: &mut PgConnection, contact_id: i64, n: i32) -> Qu
         .map(|_| ())
 }
 
+/// A stored asid or psid identity (`psid_or_asid_identities`).
+#[derive(QueryableByName, Debug)]
+pub struct IdentityMatch {
+    #[diesel(sql_type = BigInt)]
+    pub page_id: i64,
+    #[diesel(sql_type = Text)]
+    pub value: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub contact_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub name: Option<String>,
+}
+
+/// The asid and psid identities stored for each `(page_id, value)`: `resolve`
+/// looks an id up as both (the same value is the same person).
+///
+/// Every `(page, kind, value)` is sent as its own key, so each is one lookup of
+/// the unique index on `(page_id, kind, value)`. Joining on `(page_id, value)`
+/// with `kind IN (...)` left `kind` out of the index condition, and each key
+/// walked all of its page's identities: 0.9 ms a key at 20,000 contacts, growing
+/// with the page (issue 10 P3).
+pub fn psid_or_asid_identities(
+    conn: &mut PgConnection,
+    keys: &[(i64, String)],
+) -> QueryResult<Vec<IdentityMatch>> {
+    let mut pages = Vec::with_capacity(keys.len() * 2);
+    let mut kinds = Vec::with_capacity(keys.len() * 2);
+    let mut values = Vec::with_capacity(keys.len() * 2);
+    for (page, value) in keys {
+        for kind in ["asid", "psid"] {
+            pages.push(*page);
+            kinds.push(kind);
+            values.push(value.as_str());
+        }
+    }
+    diesel::sql_query(
+        "SELECT i.page_id, i.value, i.kind, i.contact_id, i.name FROM contact_identities i \
+         JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS k(page_id, kind, value) \
+           ON i.page_id = k.page_id AND i.kind = k.kind AND i.value = k.value",
+    )
+    .bind::<Array<BigInt>, _>(pages)
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<Array<Text>, _>(values)
+    .load(conn)
+}
+
 /// A webhook sender: a page-scoped id, maybe with a name.
 #[derive(Debug, Clone)]
 pub struct PsidSeen {
@@ -446,32 +494,20 @@ pub fn resolve_psids(
     .bind::<BigInt, _>(7242004i64)
     .execute(conn)?;
 
-    #[derive(QueryableByName)]
-    struct Match {
-        #[diesel(sql_type = BigInt)]
-        page_id: i64,
-        #[diesel(sql_type = Text)]
-        value: String,
-        #[diesel(sql_type = BigInt)]
-        contact_id: i64,
-    }
-    let pages: Vec<i64> = order.iter().map(|(p, _)| *p).collect();
-    let values: Vec<String> = order.iter().map(|(_, v)| v.clone()).collect();
-    let matches: Vec<Match> = diesel::sql_query(
-        "SELECT DISTINCT i.page_id, i.value, i.contact_id FROM contact_identities i \
-         JOIN unnest($1::bigint[], $2::text[]) AS k(page_id, value) \
-           ON i.page_id = k.page_id AND i.value = k.value \
-         WHERE i.kind IN ('asid', 'psid')",
-    )
-    .bind::<Array<BigInt>, _>(&pages)
-    .bind::<Array<Text>, _>(&values)
-    .load(conn)?;
+    let matches = psid_or_asid_identities(conn, &order)?;
     let mut found: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    // The stored psid identity of each key (its contact and name), to leave it
+    // alone when nothing about it changes.
+    let mut psid_known: HashMap<(i64, String), (i64, Option<String>)> = HashMap::new();
     for m in matches {
-        found
-            .entry((m.page_id, m.value))
-            .or_default()
-            .push(m.contact_id);
+        let key = (m.page_id, m.value);
+        if m.kind == "psid" {
+            psid_known.insert(key.clone(), (m.contact_id, m.name));
+        }
+        let ids = found.entry(key).or_default();
+        if !ids.contains(&m.contact_id) {
+            ids.push(m.contact_id);
+        }
     }
     let single = |conn: &mut PgConnection, key: &(i64, String)| -> QueryResult<i64> {
         let (name, source) = info[key].clone();
@@ -495,14 +531,23 @@ pub fn resolve_psids(
         .collect();
     existing.sort_unstable();
     existing.dedup();
+    // What each locked contact holds now, so that only the ones with something
+    // to change are sent to the UPDATE below.
+    let mut current: HashMap<i64, (Option<String>, chrono::DateTime<chrono::Utc>)> = HashMap::new();
     if !existing.is_empty() {
-        let locked: Vec<i64> = contacts::table
+        let locked: Vec<(i64, Option<String>, chrono::DateTime<chrono::Utc>)> = contacts::table
             .filter(contacts::id.eq_any(&existing))
             .order(contacts::id)
             .for_no_key_update()
-            .select(contacts::id)
+            .select((contacts::id, contacts::display_name, contacts::last_seen_at))
             .load(conn)?;
-        if locked.len() != existing.len() {
+        let n = locked.len();
+        current.extend(
+            locked
+                .into_iter()
+                .map(|(id, name, seen)| (id, (name, seen))),
+        );
+        if n != existing.len() {
             // One was merged away meanwhile: let `resolve` sort each one out.
             for key in &order {
                 let id = single(conn, key)?;
@@ -559,10 +604,22 @@ pub fn resolve_psids(
         }
     }
     // Identities for everyone resolved here, in one statement (keys are unique).
-    // A known identity whose name did not change is left alone (still locked by
-    // ON CONFLICT): rewriting it anyway made a new row version and index entries
-    // for every repeat sender, 13% of event processing's database time (issue 10 P3).
-    let resolved: Vec<&(i64, String)> = order.iter().filter(|k| out.contains_key(*k)).collect();
+    // A known psid identity of the same contact whose name did not change is
+    // not sent at all: rewriting it made a new row version and index entries for
+    // every repeat sender (13% of event processing's database time, issue 10 P3),
+    // and even a no-op ON CONFLICT locks the row, one WAL record each. The
+    // contact itself is locked above, which is what keeps a merge out.
+    let resolved: Vec<&(i64, String)> = order
+        .iter()
+        .filter(|k| match (out.get(*k), psid_known.get(*k)) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(id), Some((known_id, known_name))) => {
+                let name = &info[*k].0;
+                id != known_id || (name.is_some() && name != known_name)
+            }
+        })
+        .collect();
     if !resolved.is_empty() {
         let pages: Vec<i64> = resolved.iter().map(|k| k.0).collect();
         let contacts_of: Vec<i64> = resolved.iter().map(|k| out[*k]).collect();
@@ -580,13 +637,26 @@ pub fn resolve_psids(
         .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)
         .execute(conn)?;
     }
+    let stale = chrono::Utc::now() - chrono::Duration::minutes(1);
+    updates.retain(|id, name| match current.get(id) {
+        Some((known, seen)) => *seen < stale || (name.is_some() && name != known),
+        None => true,
+    });
     if !updates.is_empty() {
         let ids: Vec<i64> = updates.keys().copied().collect();
         let names: Vec<Option<String>> = updates.into_values().collect();
+        // A contact seen again within a minute, under the same name, is left
+        // alone (filtered out above, and by the WHERE clause): `last_seen_at` is
+        // kept to the minute (the dashboard shows minutes). Rewriting it for
+        // every event of a busy fan made a new row version with new entries in
+        // all of the contact's indexes (the `last_seen_at` index rules out HOT
+        // updates), 15% of event processing's database time (issue 10 P3).
         diesel::sql_query(
             "UPDATE contacts c SET display_name = COALESCE(t.n, c.display_name), \
                last_seen_at = now(), updated_at = now() \
-             FROM unnest($1::bigint[], $2::text[]) AS t(id, n) WHERE c.id = t.id",
+             FROM unnest($1::bigint[], $2::text[]) AS t(id, n) WHERE c.id = t.id \
+               AND (c.last_seen_at < now() - interval '1 minute' \
+                    OR (t.n IS NOT NULL AND t.n IS DISTINCT FROM c.display_name))",
         )
         .bind::<Array<BigInt>, _>(&ids)
         .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)

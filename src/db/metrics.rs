@@ -74,6 +74,15 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
         )
         .bind::<BigInt, _>(page_id)
         .execute(c)?;
+        // Every contact of the page is evaluated again by the next refresh (the
+        // rows were deleted and rebuilt; the trigger queued only the active ones).
+        diesel::sql_query(
+            "INSERT INTO contact_metrics_dirty (contact_id, page_id) \
+             SELECT contact_id, page_id FROM contact_metrics WHERE page_id = $1 ORDER BY contact_id \
+             ON CONFLICT (contact_id) DO NOTHING",
+        )
+        .bind::<BigInt, _>(page_id)
+        .execute(c)?;
         let total: i64 = {
             use super::schema::activities;
             activities::table.filter(activities::page_id.eq(page_id)).count().get_result(c)?

@@ -104,11 +104,17 @@ diesel::table! {
         share_engagement -> Int4,
         marketing_opt_in -> Bool,
         last_activity_at -> Nullable<Timestamptz>,
-        dirty -> Bool,
         sentiment_avg -> Nullable<Float8>,
         advocacy -> Nullable<Float8>,
         friends_count -> Int4,
         reach -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    contact_metrics_dirty (contact_id) {
+        contact_id -> Int8,
+        page_id -> Int8,
     }
 }
 
@@ -829,6 +835,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     contact_identities,
     contact_metrics,
+    contact_metrics_dirty,
     contacts,
     contests,
     daily_stats,

@@ -4,7 +4,8 @@
 //! Membership is computed in SQL from `contacts` + `contact_metrics` with the rule
 //! compiled by `domain::segment_rules` (values always bound, never interpolated).
 //! A full recompute evaluates every segment of a page; the incremental refresh
-//! evaluates only contacts whose metrics changed (`contact_metrics.dirty`).
+//! evaluates only contacts whose metrics changed (queued in `contact_metrics_dirty`
+//! by the writes that change them, migration `2026-12-05-000300`).
 
 use chrono::NaiveDate;
 use diesel::pg::Pg;
@@ -256,20 +257,31 @@ pub fn recompute(
     // 4 MB at a million contacts (a third of the recompute time, issue 10 P4).
     // Local to the caller's transaction.
     diesel::sql_query("SELECT set_config('work_mem', '64MB', true)").execute(conn)?;
-    // Same lock order as `refresh_dirty` (dirty metrics rows, then segment rows),
+    // Same lock order as `refresh_dirty` (queued contacts, then segment rows),
     // so a recompute and a concurrent incremental refresh cannot deadlock: the
-    // refresh skips these rows, or this waits for the refresh to commit.
-    diesel::sql_query(
-        "SELECT contact_id FROM contact_metrics WHERE page_id = $1 AND dirty ORDER BY contact_id FOR UPDATE",
+    // refresh skips these rows, or this waits for the refresh to commit. It also
+    // waits for event batches that hold a queued contact of this page.
+    #[derive(QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = BigInt)]
+        contact_id: i64,
+    }
+    let queued: Vec<i64> = diesel::sql_query(
+        "SELECT contact_id FROM contact_metrics_dirty WHERE page_id = $1 ORDER BY contact_id FOR UPDATE",
     )
     .bind::<BigInt, _>(page_id)
-    .execute(conn)?;
+    .load::<Queued>(conn)?
+    .into_iter()
+    .map(|q| q.contact_id)
+    .collect();
     ensure_personas(conn, page_id, s)?;
     for seg in of_page(conn, page_id)? {
         evaluate(conn, &seg, None)?;
     }
-    diesel::sql_query("UPDATE contact_metrics SET dirty = false WHERE page_id = $1 AND dirty")
-        .bind::<BigInt, _>(page_id)
+    // Only those locked above: a contact queued since may have changed after
+    // the evaluation read it, and stays queued for the next refresh.
+    diesel::sql_query("DELETE FROM contact_metrics_dirty WHERE contact_id = ANY($1)")
+        .bind::<Array<BigInt>, _>(queued)
         .execute(conn)?;
     record_sizes(conn, page_id)
 }
@@ -287,8 +299,14 @@ pub fn refresh_dirty(
         #[diesel(sql_type = BigInt)]
         page_id: i64,
     }
+    // Dequeued in the same transaction as the evaluation: if it fails, they
+    // are queued again. SKIP LOCKED passes over contacts whose change (an event
+    // batch holding their queue row) has not committed yet; they stay queued.
     let dirty: Vec<Dirty> = diesel::sql_query(
-        "SELECT contact_id, page_id FROM contact_metrics WHERE dirty ORDER BY contact_id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "DELETE FROM contact_metrics_dirty WHERE contact_id IN ( \
+           SELECT contact_id FROM contact_metrics_dirty ORDER BY contact_id LIMIT $1 \
+           FOR UPDATE SKIP LOCKED) \
+         RETURNING contact_id, page_id",
     )
     .bind::<BigInt, _>(limit)
     .load(conn)?;
@@ -296,17 +314,15 @@ pub fn refresh_dirty(
     for d in &dirty {
         by_page.entry(d.page_id).or_default().push(d.contact_id);
     }
-    for (page, ids) in &by_page {
+    for (page, ids) in &mut by_page {
+        // Membership rows are written in contact order, as before.
+        ids.sort_unstable();
         ensure_personas(conn, *page, s)?;
         for seg in of_page(conn, *page)? {
             evaluate(conn, &seg, Some(ids))?;
         }
         record_sizes(conn, *page)?;
     }
-    let ids: Vec<i64> = dirty.iter().map(|d| d.contact_id).collect();
-    diesel::sql_query("UPDATE contact_metrics SET dirty = false WHERE contact_id = ANY($1)")
-        .bind::<Array<BigInt>, _>(ids)
-        .execute(conn)?;
     Ok(dirty.len())
 }
 

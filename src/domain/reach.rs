@@ -142,13 +142,18 @@ pub fn store(
             .execute(conn)?;
     }
     diesel::sql_query(
-        "UPDATE contact_metrics m SET share_engagement = x.engagement, dirty = true FROM ( \
+        "WITH changed AS ( \
+         UPDATE contact_metrics m SET share_engagement = x.engagement FROM ( \
            SELECT contact_id, sum(COALESCE(reactions, 0) + COALESCE(comments, 0) + COALESCE(shares, 0))::int AS engagement \
            FROM (SELECT DISTINCT ON (object_id) * FROM reach_snapshots \
                  WHERE page_id = $1 AND object_kind = 'share_post' AND error IS NULL \
                  ORDER BY object_id, taken_at DESC) latest \
            WHERE contact_id IS NOT NULL GROUP BY contact_id) x \
-         WHERE m.contact_id = x.contact_id AND m.share_engagement <> x.engagement",
+         WHERE m.contact_id = x.contact_id AND m.share_engagement <> x.engagement \
+         RETURNING m.contact_id, m.page_id) \
+         INSERT INTO contact_metrics_dirty (contact_id, page_id) \
+         SELECT contact_id, page_id FROM changed ORDER BY contact_id \
+         ON CONFLICT (contact_id) DO UPDATE SET page_id = EXCLUDED.page_id WHERE false",
     )
     .bind::<BigInt, _>(page_id)
     .execute(conn)?;

@@ -339,6 +339,7 @@ mod tests {
             backoff_max_ms: max,
             reach_refresh_interval_secs: 86_400,
             segment_sizes_interval_secs: 3_600,
+            segment_refresh_interval_ms: 5_000,
         }
     }
 

@@ -115,6 +115,11 @@ async fn worker_loop(
     let poll = Duration::from_millis(ctx.settings.worker.poll_interval_ms);
     let batch = ctx.settings.worker.batch_size;
     let worker_settings = ctx.settings.worker.clone();
+    // While the queue stays busy, segments still follow events, this often (see
+    // `worker.segment_refresh_interval_ms`): about this interval plus one batch
+    // and one refresh behind. Event batches do not refresh segments in their own
+    // transaction (that was a third of their database time, issue 10 P3).
+    let refresh_every = Duration::from_millis(worker_settings.segment_refresh_interval_ms);
     tracing::debug!(worker = index, "job worker started");
     let mut last_schedule = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
@@ -149,8 +154,7 @@ async fn worker_loop(
                     if *stop.borrow() {
                         break;
                     }
-                    // While the queue stays busy, segments still follow events.
-                    if index == 0 && last_refresh.elapsed() >= SEGMENT_REFRESH_EVERY {
+                    if index == 0 && last_refresh.elapsed() >= refresh_every {
                         refresh_now(&db, &ctx).await;
                         last_refresh = std::time::Instant::now();
                     }
@@ -180,14 +184,6 @@ async fn worker_loop(
     }
     tracing::debug!(worker = index, "job worker stopped");
 }
-
-/// How often the first worker refreshes dirty segment memberships between batches
-/// while the queue is busy. Event batches no longer refresh segments in their own
-/// transaction (that was a third of their database time, issue 10 P3), so this
-/// bounds how far segment sizes shown to admins lag behind processed events:
-/// about this interval plus one batch and one refresh while events stream in,
-/// and one refresh after the queue drains (the refresh on every idle tick).
-pub const SEGMENT_REFRESH_EVERY: Duration = Duration::from_secs(1);
 
 /// Contacts re-evaluated per refresh transaction.
 const REFRESH_CHUNK: i64 = 5000;

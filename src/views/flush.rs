@@ -69,30 +69,7 @@ fn person_contacts(
     if wanted.is_empty() {
         return Ok(out);
     }
-    #[derive(QueryableByName)]
-    struct Match {
-        #[diesel(sql_type = BigInt)]
-        page_id: i64,
-        #[diesel(sql_type = Text)]
-        value: String,
-        #[diesel(sql_type = Text)]
-        kind: String,
-        #[diesel(sql_type = BigInt)]
-        contact_id: i64,
-    }
-    let pages: Vec<i64> = wanted.iter().map(|(p, _)| *p).collect();
-    let values: Vec<String> = wanted.iter().map(|(_, v)| v.clone()).collect();
-    // `resolve` looks an asid up as an asid and as a psid (the same value is the
-    // same person); so does this.
-    let matches: Vec<Match> = diesel::sql_query(
-        "SELECT i.page_id, i.value, i.kind, i.contact_id FROM contact_identities i \
-         JOIN unnest($1::bigint[], $2::text[]) AS k(page_id, value) \
-           ON i.page_id = k.page_id AND i.value = k.value \
-         WHERE i.kind IN ('asid', 'psid')",
-    )
-    .bind::<Array<BigInt>, _>(pages)
-    .bind::<Array<Text>, _>(values)
-    .load(conn)?;
+    let matches = contacts::psid_or_asid_identities(conn, &wanted)?;
     let mut found: HashMap<(i64, String), (Vec<i64>, bool)> = HashMap::new();
     for m in matches {
         let e = found.entry((m.page_id, m.value)).or_default();

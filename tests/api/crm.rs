@@ -38,7 +38,7 @@ pub async fn settled(app: &TestApp) {
         count(c, "webhook_events WHERE processed_at IS NULL") == 0
             && count(c, "jobs WHERE state = 'queued'")
                 == count(c, "jobs WHERE state = 'queued' AND run_at > now()")
-            && count(c, "contact_metrics WHERE dirty") == 0
+            && count(c, "contact_metrics_dirty") == 0
     })
     .await;
 }

@@ -13,6 +13,7 @@ mod dashboard_wave2;
 mod draws;
 mod engage;
 mod escaping;
+mod event_writes;
 mod fan;
 mod fan_rules;
 mod foundation;

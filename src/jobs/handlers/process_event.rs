@@ -4,7 +4,7 @@
 //!
 //! Segment memberships follow the events shortly after, not in the same
 //! transaction: the worker refreshes dirty contacts between batches at most every
-//! [`SEGMENT_REFRESH_EVERY`](crate::jobs::worker::SEGMENT_REFRESH_EVERY) while the
+//! `worker.segment_refresh_interval_ms` while the
 //! queue is busy, and as soon as it is drained (issue 10, P3: the refresh was
 //! about a third of the database time of every batch).
 
