@@ -678,6 +678,7 @@ diesel::table! {
         page_id -> Int8,
         contact_id -> Nullable<Int8>,
         first_seen_at -> Timestamptz,
+        linked_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -26,7 +26,7 @@ pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<Vec<String>, App
                 let page_id = v.contest.page_id;
                 let contact = match &v.person {
                     Some(asid) => persons.get(&(page_id, asid.clone())).copied(),
-                    None => visitors.get(&v.visitor_id).copied().flatten(),
+                    None => visitors.get(&v.visitor_id).and_then(|l| l.contact),
                 };
                 NewActivity {
                     page_id,
@@ -44,11 +44,23 @@ pub fn store(conn: &mut PgConnection, views: &[View]) -> Result<Vec<String>, App
         let mut settled = Vec::new();
         let now = Utc::now();
         for (v, row) in views.iter().zip(&rows) {
-            if let Some(k) = row.contact_id {
+            let Some(k) = row.contact_id else {
+                continue;
+            };
+            // A known person's view: signed in, or from a browser linked before
+            // the view. A browser that entered after viewing had its view
+            // attributed above but earns nothing for it, however late this
+            // writer ran (migration 2026-12-05-000302).
+            let known_then = v.person.is_some()
+                || visitors
+                    .get(&v.visitor_id)
+                    .and_then(|l| l.linked_at)
+                    .is_some_and(|at| at <= v.at);
+            if known_then {
                 // Deduped per contact and day by the ledger itself.
                 crate::domain::hooks::after_view(c, &v.contest, k, now)?;
-                settled.extend(row.dedupe_key.clone());
             }
+            settled.extend(row.dedupe_key.clone());
         }
         Ok(settled)
     })
@@ -101,13 +113,19 @@ fn person_contacts(
     Ok(out)
 }
 
+/// A visitor's contact (if linked, now or before) and when it was first linked.
+struct Link {
+    contact: Option<i64>,
+    linked_at: Option<chrono::DateTime<Utc>>,
+}
+
 /// Creates every visitor of the batch, links those whose person is known, and
-/// returns each visitor's contact (if linked, now or before).
+/// returns each visitor's link.
 fn link_visitors(
     conn: &mut PgConnection,
     views: &[View],
     persons: &HashMap<(i64, String), i64>,
-) -> Result<HashMap<String, Option<i64>>, AppError> {
+) -> Result<HashMap<String, Link>, AppError> {
     // One row per visitor (an upsert may not touch a row twice); a person's
     // view wins over an anonymous one of the same browser.
     let mut rows: HashMap<&str, (i64, Option<i64>)> = HashMap::new();
@@ -140,17 +158,30 @@ fn link_visitors(
         id: String,
         #[diesel(sql_type = Nullable<BigInt>)]
         contact_id: Option<i64>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+        linked_at: Option<chrono::DateTime<Utc>>,
     }
     // `visitors::touch` for everyone, `visitors::link` for known persons.
     let linked: Vec<Linked> = diesel::sql_query(
-        "INSERT INTO visitors (id, page_id, contact_id) \
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
-         ON CONFLICT (id) DO UPDATE SET contact_id = COALESCE(EXCLUDED.contact_id, visitors.contact_id) \
-         RETURNING id, contact_id",
+        "INSERT INTO visitors (id, page_id, contact_id, linked_at) \
+         SELECT id, p, c, CASE WHEN c IS NOT NULL THEN now() END \
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(id, p, c) \
+         ON CONFLICT (id) DO UPDATE SET contact_id = COALESCE(EXCLUDED.contact_id, visitors.contact_id), \
+           linked_at = COALESCE(visitors.linked_at, EXCLUDED.linked_at) \
+         RETURNING id, contact_id, linked_at",
     )
     .bind::<Array<Text>, _>(ids)
     .bind::<Array<BigInt>, _>(pages)
     .bind::<Array<Nullable<BigInt>>, _>(contacts)
     .load(conn)?;
-    Ok(linked.into_iter().map(|l| (l.id, l.contact_id)).collect())
+    Ok(linked
+        .into_iter()
+        .map(|l| {
+            let link = Link {
+                contact: l.contact_id,
+                linked_at: l.linked_at,
+            };
+            (l.id, link)
+        })
+        .collect())
 }

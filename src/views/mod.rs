@@ -33,7 +33,7 @@
 //! authenticated, until the views accepted before it are stored
 //! ([`Views::settle`]).
 
-mod flush;
+pub mod flush;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

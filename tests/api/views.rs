@@ -314,3 +314,66 @@ async fn session_seen(app: &TestApp) -> Option<chrono::DateTime<chrono::Utc>> {
     .await
     .unwrap()
 }
+
+/// A browser that viewed the page and then entered has its view attributed to
+/// the new contact, but earns the daily visit only for views made after it was
+/// linked, whenever the writer stores them (it may run after the entry).
+#[tokio::test]
+async fn a_view_made_before_the_browser_was_linked_earns_no_daily_visit_however_late_it_is_stored()
+{
+    use fanfare::views::View;
+    let app = spawn_app().await;
+    let inst = installed(&app).await;
+    let contest = open_contest(&app, &inst, json!({})).await;
+    let cid = contest["id"].as_i64().unwrap();
+    let page_id = inst.page_id;
+    let daily_visits = app
+        .query(move |c| {
+            let contest = std::sync::Arc::new(fanfare::db::contests::find(c, cid).unwrap());
+            let contact = fanfare::db::contacts::resolve(
+                c,
+                &fanfare::db::contacts::Observation {
+                    page_id,
+                    email: Some("late@fan.io".into()),
+                    source: "fan_page",
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .contact_id;
+            fanfare::db::visitors::link(c, "browser-late", page_id, contact).unwrap();
+            let view = |at| View {
+                contest: contest.clone(),
+                visitor_id: "browser-late".into(),
+                person: None,
+                details: json!({}),
+                at,
+            };
+            let now = chrono::Utc::now();
+            let visits = |c: &mut diesel::PgConnection| {
+                count(
+                    c,
+                    &format!(
+                        "point_awards WHERE contact_id = {contact} AND reason = 'daily_visit'"
+                    ),
+                )
+            };
+            // Viewed a minute before the link, stored only now.
+            fanfare::views::flush::store(c, &[view(now - chrono::Duration::minutes(1))]).unwrap();
+            let early = (
+                visits(c),
+                count(
+                    c,
+                    &format!("activities WHERE kind = 'page_view' AND contact_id = {contact}"),
+                ),
+            );
+            fanfare::views::flush::store(c, &[view(now + chrono::Duration::seconds(1))]).unwrap();
+            (early, visits(c))
+        })
+        .await;
+    assert_eq!(
+        daily_visits,
+        ((0, 1), 1),
+        "(before the link: points, views attributed), after"
+    );
+}

@@ -39,7 +39,7 @@ const EVENTS_PER_BATCH: usize = 1000;
 /// Body bytes applied in one batch: bounds the memory of a batch of large
 /// events (2 KB comments: 64 per batch), which P6 measures with in-process
 /// workers.
-const BATCH_BODY_BYTES: usize = 128 * 1024;
+const BATCH_BODY_BYTES: usize = 256 * 1024;
 
 #[derive(Deserialize)]
 struct Payload {

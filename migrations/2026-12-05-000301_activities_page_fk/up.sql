@@ -1,0 +1,12 @@
+-- Issue 10 (P3): the foreign key from activities to pages ran a lookup (and a
+-- KEY SHARE row lock) on `pages` for every activity row inserted, 8 µs a row
+-- together with the key to contacts (100,000 rows: 853 ms without the keys,
+-- 1,683 ms with them). The page is always one the writer has just read, and its
+-- ON DELETE CASCADE never fires: pages are never deleted (an uninstall keeps the
+-- page and its history; a data deletion erases people, not pages). As with
+-- webhook_events' key to webhook_deliveries (2026-12-05-000200).
+--
+-- The key to contacts stays: a contact can be erased or merged away while an
+-- activity for it is being written, and that key is what makes the writer wait
+-- and fail instead of leaving the erased person's activity behind.
+ALTER TABLE activities DROP CONSTRAINT activities_page_id_fkey;
