@@ -50,7 +50,9 @@ pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryRe
     // 8 parameters whatever the number of rows, so Postgres parses and plans a
     // small statement (a 1,000-row VALUES list has 8,000), issue 10 P3. Rows go
     // in the order given (ordinality), so an earlier duplicate key wins.
-    let col = |f: fn(&NewActivity<'_>) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
+    fn col<'r, T>(rows: &'r [NewActivity<'_>], f: impl Fn(&'r NewActivity<'_>) -> T) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
     diesel::sql_query(
         "INSERT INTO activities (page_id, contact_id, visitor_id, contest_id, kind, occurred_at, details, dedupe_key) \
          SELECT p, c, v, t, k, o, d, x \
@@ -59,18 +61,14 @@ pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryRe
          ORDER BY n \
          ON CONFLICT DO NOTHING",
     )
-    .bind::<Array<BigInt>, _>(rows.iter().map(|a| a.page_id).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(col(|a| a.contact_id))
-    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|a| a.visitor_id).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(col(|a| a.contest_id))
-    .bind::<Array<Text>, _>(rows.iter().map(|a| a.kind).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(rows.iter().map(|a| a.occurred_at).collect::<Vec<_>>())
-    .bind::<Array<Jsonb>, _>(rows.iter().map(|a| &a.details).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(
-        rows.iter()
-            .map(|a| a.dedupe_key.as_deref())
-            .collect::<Vec<_>>(),
-    )
+    .bind::<Array<BigInt>, _>(col(rows, |a| a.page_id))
+    .bind::<Array<Nullable<BigInt>>, _>(col(rows, |a| a.contact_id))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |a| a.visitor_id))
+    .bind::<Array<Nullable<BigInt>>, _>(col(rows, |a| a.contest_id))
+    .bind::<Array<Text>, _>(col(rows, |a| a.kind))
+    .bind::<Array<Timestamptz>, _>(col(rows, |a| a.occurred_at))
+    .bind::<Array<Jsonb>, _>(col(rows, |a| &a.details))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |a| a.dedupe_key.as_deref()))
     .execute(conn)
 }
 

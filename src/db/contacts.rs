@@ -637,6 +637,12 @@ pub fn resolve_psids(
         .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)
         .execute(conn)?;
     }
+    // A contact seen again within a minute, under the same name, is left alone:
+    // `last_seen_at` is kept to the minute (the dashboard shows minutes).
+    // Rewriting it for every event of a busy fan made a new row version with
+    // new entries in all of the contact's indexes (the `last_seen_at` index
+    // rules out HOT updates), 15% of event processing's database time (issue 10
+    // P3). Decided on the rows locked above, so nothing changes them meanwhile.
     let stale = chrono::Utc::now() - chrono::Duration::minutes(1);
     updates.retain(|id, name| match current.get(id) {
         Some((known, seen)) => *seen < stale || (name.is_some() && name != known),
@@ -645,18 +651,10 @@ pub fn resolve_psids(
     if !updates.is_empty() {
         let ids: Vec<i64> = updates.keys().copied().collect();
         let names: Vec<Option<String>> = updates.into_values().collect();
-        // A contact seen again within a minute, under the same name, is left
-        // alone (filtered out above, and by the WHERE clause): `last_seen_at` is
-        // kept to the minute (the dashboard shows minutes). Rewriting it for
-        // every event of a busy fan made a new row version with new entries in
-        // all of the contact's indexes (the `last_seen_at` index rules out HOT
-        // updates), 15% of event processing's database time (issue 10 P3).
         diesel::sql_query(
             "UPDATE contacts c SET display_name = COALESCE(t.n, c.display_name), \
                last_seen_at = now(), updated_at = now() \
-             FROM unnest($1::bigint[], $2::text[]) AS t(id, n) WHERE c.id = t.id \
-               AND (c.last_seen_at < now() - interval '1 minute' \
-                    OR (t.n IS NOT NULL AND t.n IS DISTINCT FROM c.display_name))",
+             FROM unnest($1::bigint[], $2::text[]) AS t(id, n) WHERE c.id = t.id",
         )
         .bind::<Array<BigInt>, _>(&ids)
         .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(&names)

@@ -76,11 +76,11 @@ pub fn rebuild(conn: &mut PgConnection, page_id: i64) -> QueryResult<i64> {
         .execute(c)?;
         // Every contact of the page is evaluated again by the next refresh (the
         // rows were deleted and rebuilt; the trigger queued only the active ones).
-        diesel::sql_query(
+        diesel::sql_query(format!(
             "INSERT INTO contact_metrics_dirty (contact_id, page_id) \
-             SELECT contact_id, page_id FROM contact_metrics WHERE page_id = $1 ORDER BY contact_id \
-             ON CONFLICT (contact_id) DO NOTHING",
-        )
+             SELECT contact_id, page_id FROM contact_metrics WHERE page_id = $1 ORDER BY contact_id {}",
+            super::segments::QUEUE_FOR_REFRESH
+        ))
         .bind::<BigInt, _>(page_id)
         .execute(c)?;
         let total: i64 = {

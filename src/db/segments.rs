@@ -227,6 +227,13 @@ fn evaluate(conn: &mut PgConnection, seg: &Segment, only: Option<&[i64]>) -> Que
     Ok(())
 }
 
+/// The conflict clause of every insert into the refresh queue
+/// (`contact_metrics_dirty`, migration `2026-12-05-000300`): a contact already
+/// queued is locked, not skipped, so a refresh running now passes over it
+/// (`SKIP LOCKED`) instead of dequeuing it before the change commits.
+pub const QUEUE_FOR_REFRESH: &str =
+    "ON CONFLICT (contact_id) DO UPDATE SET page_id = EXCLUDED.page_id WHERE false";
+
 /// Most custom segments one page may have: each is evaluated on every contact
 /// change (`refresh_dirty`), so their number bounds the work of every event batch.
 pub const MAX_CUSTOM_PER_PAGE: i64 = 100;

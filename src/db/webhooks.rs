@@ -226,8 +226,7 @@ pub fn parsed_bodies(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i
 }
 
 /// Inserts events not stored yet (a delivery's `(delivery_id, seq)` is unique)
-/// and returns the inserted rows in id order, in chunks under Postgres'
-/// bind-parameter limit.
+/// and returns the inserted rows in id order, 1,000 rows per statement.
 pub fn insert_new_events<'a>(
     conn: &mut PgConnection,
     rows: &[NewEvent<'a>],
@@ -244,8 +243,6 @@ pub fn insert_new_events<'a>(
     }
     let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(1000) {
-        let text = |f: for<'r> fn(&'r NewEvent<'a>) -> Option<&'a str>| column(chunk, f);
-        let time = |f: fn(&NewEvent<'a>) -> Option<DateTime<Utc>>| column(chunk, f);
         // One array per column (21 parameters) instead of a VALUES list with a
         // parameter per value (21,000 for 1,000 rows), which Postgres parsed
         // and planned for every batch (issue 10 P3). Only the keys come back:
@@ -262,30 +259,30 @@ pub fn insert_new_events<'a>(
              ON CONFLICT (delivery_id, seq) DO NOTHING \
              RETURNING id, delivery_id, seq",
         )
-        .bind::<Array<BigInt>, _>(chunk.iter().map(|r| r.delivery_id).collect::<Vec<_>>())
-        .bind::<Array<Integer>, _>(chunk.iter().map(|r| r.seq).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|r| r.object).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.page_id))
-        .bind::<Array<Text>, _>(chunk.iter().map(|r| r.kind).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.field))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.item))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.verb))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.post_id))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.comment_id))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.parent_id))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.share_id))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.reaction_type))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.sender_id))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.sender_name))
-        .bind::<Array<Nullable<Text>>, _>(text(|r| r.message))
-        .bind::<Array<Nullable<Timestamptz>>, _>(time(|r| r.created_time))
-        .bind::<Array<Nullable<Timestamptz>>, _>(time(|r| r.entry_time))
+        .bind::<Array<BigInt>, _>(column(chunk, |r| r.delivery_id))
+        .bind::<Array<Integer>, _>(column(chunk, |r| r.seq))
+        .bind::<Array<Text>, _>(column(chunk, |r| r.object))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.page_id))
+        .bind::<Array<Text>, _>(column(chunk, |r| r.kind))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.field))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.item))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.verb))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.post_id))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.comment_id))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.parent_id))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.share_id))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.reaction_type))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.sender_id))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.sender_name))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.message))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.created_time))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.entry_time))
         .bind::<Array<Jsonb>, _>(column(chunk, |r| match (r.processed_at, r.handled) {
             (Some(_), true) => &*EMPTY_VALUE,
             _ => r.value,
         }))
-        .bind::<Array<Bool>, _>(chunk.iter().map(|r| r.handled).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Timestamptz>>, _>(time(|r| r.processed_at))
+        .bind::<Array<Bool>, _>(column(chunk, |r| r.handled))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.processed_at))
         .load(conn)?;
         let ids: std::collections::HashMap<(i64, i32), i64> = inserted
             .into_iter()

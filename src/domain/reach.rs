@@ -141,7 +141,7 @@ pub fn store(
             ))
             .execute(conn)?;
     }
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "WITH changed AS ( \
          UPDATE contact_metrics m SET share_engagement = x.engagement FROM ( \
            SELECT contact_id, sum(COALESCE(reactions, 0) + COALESCE(comments, 0) + COALESCE(shares, 0))::int AS engagement \
@@ -152,9 +152,9 @@ pub fn store(
          WHERE m.contact_id = x.contact_id AND m.share_engagement <> x.engagement \
          RETURNING m.contact_id, m.page_id) \
          INSERT INTO contact_metrics_dirty (contact_id, page_id) \
-         SELECT contact_id, page_id FROM changed ORDER BY contact_id \
-         ON CONFLICT (contact_id) DO UPDATE SET page_id = EXCLUDED.page_id WHERE false",
-    )
+         SELECT contact_id, page_id FROM changed ORDER BY contact_id {}",
+        crate::db::segments::QUEUE_FOR_REFRESH
+    ))
     .bind::<BigInt, _>(page_id)
     .execute(conn)?;
     Ok(report)

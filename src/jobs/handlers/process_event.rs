@@ -3,9 +3,9 @@
 //! events are skipped, and every effect is keyed so a replay changes nothing.
 //!
 //! Segment memberships follow the events shortly after, not in the same
-//! transaction: the worker refreshes dirty contacts between batches at most every
-//! `worker.segment_refresh_interval_ms` while the
-//! queue is busy, and as soon as it is drained (issue 10, P3: the refresh was
+//! transaction: the worker refreshes queued contacts between batches every
+//! `worker.segment_refresh_interval_ms` while the queue is busy, and as soon as
+//! it is drained (issue 10, P3: the refresh was
 //! about a third of the database time of every batch).
 
 use diesel::pg::PgConnection;
