@@ -6,7 +6,8 @@
 # database each; events/s per round and the median.
 # Side by side: pgbench's single-row INSERT+COMMIT tps is taken right before each
 # round as a reference for the machine's state at that moment.
-#   usage: bench/p3_events.sh   (env: ROUNDS=3 EVENTS=200000 SENDERS=20000 CONCURRENCY=2 BATCH=10)
+#   usage: bench/p3_events.sh   (env: ROUNDS=3 EVENTS=200000 SENDERS=20000 CONCURRENCY=2 BATCH=10;
+#          KEEP=1 keeps the work directory with the worker logs)
 # BATCH is jobs per claim; a seeded job holds one delivery of 100 events.
 source "$(dirname "$0")/lib.sh"
 ROUNDS="${ROUNDS:-3}"; EVENTS="${EVENTS:-200000}"; SENDERS="${SENDERS:-20000}"
@@ -17,7 +18,7 @@ PGB_DB="${PGB_DB:-fanfare_pgbench}"
 psql -qc "DROP DATABASE IF EXISTS $PGB_DB" postgres; psql -qc "CREATE DATABASE $PGB_DB" postgres
 psql -qc "CREATE TABLE bench_ingest (id bigserial primary key, body text not null, at timestamptz not null default now())" $PGB_DB
 WORK=$(mktemp -d /tmp/bench_p3.XXXX)
-trap 'stop_serve; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'stop_serve; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 for r in $(seq 1 "$ROUNDS"); do
   psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
   # A first start installs the sandbox demo page; no workers.

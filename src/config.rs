@@ -167,6 +167,7 @@ pub struct WorkerSettings {
     pub reach_refresh_interval_secs: u64,
     pub segment_sizes_interval_secs: u64,
     pub segment_refresh_interval_ms: u64,
+    pub linger_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -83,6 +83,7 @@ impl Application {
             settings.ingest.writers,
             settings.ingest.max_batch,
             settings.worker.max_attempts,
+            std::time::Duration::from_millis(settings.worker.linger_ms),
         );
         let services = Arc::new(Services::new(
             &settings,

@@ -535,9 +535,11 @@ async fn the_platform_sends_events_and_a_job_fails(j: &mut Journey) {
         .send()
         .await
         .unwrap();
+    // Delivered and split into its event by the worker (the dashboard lists a
+    // page's deliveries through their events; it is not reloaded below).
     j.app
-        .eventually("the reaction was delivered", |c| {
-            count(c, "webhook_deliveries") > 0
+        .eventually("the reaction was delivered and processed", |c| {
+            count(c, "webhook_events WHERE processed_at IS NOT NULL") > 0
         })
         .await;
     j.app

@@ -133,8 +133,9 @@ fn seed_events(conn: &mut PgConnection, args: &SeedArgs, max_attempts: i32) -> a
             // One job per delivery, as ingest queues one per group commit.
             diesel::sql_query(
                 "INSERT INTO jobs (kind, payload, max_attempts) \
-                 SELECT $2, jsonb_build_object('delivery_ids', jsonb_build_array(id)), $3 \
-                 FROM unnest($1::bigint[]) AS id ORDER BY id",
+                 SELECT $2, jsonb_build_object('delivery_ids', jsonb_build_array(id), \
+                          'events', event_count, 'bytes', octet_length(body)), $3 \
+                 FROM webhook_deliveries WHERE id = ANY($1) ORDER BY id",
             )
             .bind::<Array<BigInt>, _>(&ids)
             .bind::<Text, _>(crate::db::webhooks::PROCESS_DELIVERIES)

@@ -92,17 +92,36 @@ pub fn notify(conn: &mut PgConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Locks up to `limit` ready jobs for the current transaction.
+/// Locks up to `limit` ready jobs for the current transaction, all of one kind:
+/// the kind of the first ready job, then more of that kind in queue order.
+///
+/// One kind per claim, because the claimed jobs share a transaction: a job
+/// waiting on the network (a Graph call that times out and retries) would
+/// otherwise hold a batch of webhook events locked and unapplied for as long,
+/// and two kinds' batches in one transaction take their locks in two orders.
 pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Job>> {
-    jobs::table
-        .filter(jobs::state.eq("queued"))
-        .filter(jobs::run_at.le(diesel::dsl::now))
-        .order((jobs::priority.desc(), jobs::run_at, jobs::id))
-        .limit(limit)
-        .for_update()
-        .skip_locked()
-        .select(Job::as_select())
-        .load(conn)
+    let ready = || {
+        jobs::table
+            .filter(jobs::state.eq("queued"))
+            .filter(jobs::run_at.le(diesel::dsl::now))
+            .order((jobs::priority.desc(), jobs::run_at, jobs::id))
+            .for_update()
+            .skip_locked()
+            .select(Job::as_select())
+    };
+    let Some(first) = ready().limit(1).load(conn)?.pop() else {
+        return Ok(Vec::new());
+    };
+    let mut claimed = vec![];
+    if limit > 1 {
+        claimed = ready()
+            .filter(jobs::kind.eq(&first.kind))
+            .filter(jobs::id.ne(first.id))
+            .limit(limit - 1)
+            .load(conn)?;
+    }
+    claimed.insert(0, first);
+    Ok(claimed)
 }
 
 /// Every job of `kind` not finished yet (queued, whether ready, running or

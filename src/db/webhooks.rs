@@ -191,10 +191,11 @@ pub fn insert_group(
            SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::text[], \
                                 $6::text[], $7::int4[]) \
            ON CONFLICT (body_sha256) DO NOTHING \
-           RETURNING id, body_sha256, event_count \
+           RETURNING id, body_sha256, event_count, octet_length(body) AS bytes \
          ), job AS ( \
            INSERT INTO jobs (kind, payload, max_attempts) \
-           SELECT $8, jsonb_build_object('delivery_ids', jsonb_agg(id ORDER BY id)), $9 \
+           SELECT $8, jsonb_build_object('delivery_ids', jsonb_agg(id ORDER BY id), \
+                    'events', sum(event_count), 'bytes', sum(bytes)), $9 \
            FROM d WHERE event_count > 0 HAVING count(*) > 0 \
          ) \
          SELECT id, body_sha256 FROM d",

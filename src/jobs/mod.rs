@@ -97,13 +97,18 @@ pub trait JobHandler: Send + Sync + 'static {
     /// again after a crash or a retry.
     fn run(&self, ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError>;
 
-    /// Optionally runs many jobs of this kind at once. `None` means "not supported".
+    /// Optionally runs many jobs of this kind at once. `None` means "not
+    /// supported". `Ok(n)` means the first `n` jobs (at least one) are done; a
+    /// handler may stop short of the whole claim when the rest would not fit in
+    /// one round of its work, and those jobs stay queued, not attempted, for the
+    /// next claim (see `process_deliveries`: one transaction applying two rounds
+    /// of events can deadlock with another worker doing the same).
     fn run_batch(
         &self,
         _ctx: &JobContext,
         _conn: &mut PgConnection,
         _jobs: &[Job],
-    ) -> Option<Result<(), JobError>> {
+    ) -> Option<Result<usize, JobError>> {
         None
     }
 }
@@ -150,6 +155,9 @@ pub struct BatchReport {
     pub succeeded: usize,
     pub failed: usize,
     pub dead: usize,
+    /// Claimed but left queued by a batch handler that took fewer (see
+    /// [`JobHandler::run_batch`]); the queue has more work right away.
+    pub deferred: usize,
 }
 
 /// Claims and runs one batch in one transaction.
@@ -195,7 +203,7 @@ pub fn run_once(
                 let batch = conn.transaction(|c| {
                     match catch_unwind(AssertUnwindSafe(|| handler.run_batch(ctx, c, &group))) {
                         Ok(None) => Err(BatchOutcome::Unsupported),
-                        Ok(Some(Ok(()))) => Ok(()),
+                        Ok(Some(Ok(taken))) => Ok(taken.clamp(1, group.len())),
                         Ok(Some(Err(e))) => Err(BatchOutcome::Failed(e)),
                         Err(panic) => {
                             Err(BatchOutcome::Failed(JobError::retry(panic_message(&panic))))
@@ -203,10 +211,11 @@ pub fn run_once(
                     }
                 });
                 match batch {
-                    Ok(()) => {
-                        let ids: Vec<i64> = group.iter().map(|j| j.id).collect();
+                    Ok(taken) => {
+                        let ids: Vec<i64> = group[..taken].iter().map(|j| j.id).collect();
                         queue::complete(conn, &ids)?;
-                        report.succeeded += group.len();
+                        report.succeeded += taken;
+                        report.deferred += group.len() - taken;
                         continue;
                     }
                     Err(BatchOutcome::Db(e)) => return Err(e),
@@ -340,6 +349,7 @@ mod tests {
             reach_refresh_interval_secs: 86_400,
             segment_sizes_interval_secs: 3_600,
             segment_refresh_interval_ms: 5_000,
+            linger_ms: 200,
         }
     }
 

@@ -3,10 +3,24 @@
 //! Workers sleep until woken by a NOTIFY on [`CHANNEL`](crate::db::jobs::CHANNEL)
 //! (sent by every enqueue at commit, from any process), or until the fallback poll
 //! interval passes. Each worker drains the queue batch by batch before sleeping.
+//!
+//! Under a steady stream of jobs (a webhook burst queues one job per ingest
+//! group, hundreds a second), a worker that claimed each job as it arrived would
+//! spend a transaction, a claim and a segment refresh on every small group. So a
+//! wake-up that comes sooner than `worker.linger_ms` after the worker last found
+//! the queue empty waits for the rest of that interval, by which time the jobs
+//! that arrived meanwhile are claimed together. A wake-up after a quieter spell
+//! is served at once.
+//!
+//! Acknowledging webhooks comes first. While this process's ingest keeps
+//! committing groups, an in-process worker with a backlog still takes one round
+//! per linger, not one after another: a burst larger than the machine can apply
+//! as it arrives is acknowledged at full speed and applied in large rounds as the
+//! CPU allows, and the backlog drains at full speed once the burst ends.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -18,13 +32,30 @@ use super::{run_once, JobContext, Registry};
 use crate::db::jobs::CHANNEL;
 use crate::db::Db;
 
-/// Wakes every worker of this process.
+/// Wakes every worker of this process, and tells them when webhook ingest in
+/// this process last committed a group.
 #[derive(Clone, Default)]
 pub struct Wakeup {
     notifies: Arc<std::sync::Mutex<Vec<Arc<Notify>>>>,
+    /// Milliseconds since `EPOCH` of the last ingest group commit (0: never).
+    last_ingest_ms: Arc<AtomicU64>,
 }
 
+/// A fixed origin for `last_ingest_ms`.
+static EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
 impl Wakeup {
+    /// Ingest committed a group of deliveries with events (and wakes the workers).
+    pub fn ingested(&self) {
+        let ms = EPOCH.elapsed().as_millis() as u64;
+        self.last_ingest_ms.store(ms.max(1), Ordering::Relaxed);
+        self.wake_all();
+    }
+    /// Whether ingest committed a group within the last `window`.
+    fn ingest_streaming(&self, window: Duration) -> bool {
+        let last = self.last_ingest_ms.load(Ordering::Relaxed);
+        last > 0 && EPOCH.elapsed().as_millis() as u64 <= last + window.as_millis() as u64
+    }
     fn subscribe(&self) -> Arc<Notify> {
         let n = Arc::new(Notify::new());
         self.notifies.lock().expect("wakeup lock").push(n.clone());
@@ -74,12 +105,13 @@ impl WorkerPool {
         let tasks = (0..count)
             .map(|i| {
                 let notify = wakeup.subscribe();
+                let wakeup = wakeup.clone();
                 let db = db.clone();
                 let registry = registry.clone();
                 let ctx = ctx.clone();
                 let mut stop = shutdown_rx.clone();
                 tokio::spawn(async move {
-                    worker_loop(i, db, registry, ctx, notify, &mut stop).await;
+                    worker_loop(i, db, registry, ctx, notify, &wakeup, &mut stop).await;
                 })
             })
             .collect();
@@ -110,6 +142,7 @@ async fn worker_loop(
     registry: Arc<Registry>,
     ctx: JobContext,
     notify: Arc<Notify>,
+    wakeup: &Wakeup,
     stop: &mut watch::Receiver<bool>,
 ) {
     let poll = Duration::from_millis(ctx.settings.worker.poll_interval_ms);
@@ -120,11 +153,22 @@ async fn worker_loop(
     // and one refresh behind. Event batches do not refresh segments in their own
     // transaction (that was a third of their database time, issue 10 P3).
     let refresh_every = Duration::from_millis(worker_settings.segment_refresh_interval_ms);
+    let linger = Duration::from_millis(worker_settings.linger_ms);
     tracing::debug!(worker = index, "job worker started");
     let mut last_schedule = std::time::Instant::now() - Duration::from_secs(3600);
+    let mut drained_at: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
+        }
+        if let Some(wait) = drained_at.and_then(|at| linger.checked_sub(at.elapsed())) {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
         }
         // The first worker also enqueues periodic jobs, at most once a minute.
         if index == 0 && last_schedule.elapsed() >= Duration::from_secs(60) {
@@ -154,6 +198,12 @@ async fn worker_loop(
                     if *stop.borrow() {
                         break;
                     }
+                    if wakeup.ingest_streaming(linger) {
+                        tokio::select! {
+                            _ = tokio::time::sleep(linger) => {}
+                            _ = stop.changed() => {}
+                        }
+                    }
                     if index == 0 && last_refresh.elapsed() >= refresh_every {
                         refresh_now(&db, &ctx).await;
                         last_refresh = std::time::Instant::now();
@@ -176,6 +226,7 @@ async fn worker_loop(
         // so one worker stuck in a slow job (a Graph call) does not hold segments
         // back.
         refresh_now(&db, &ctx).await;
+        drained_at = Some(std::time::Instant::now());
         tokio::select! {
             _ = notify.notified() => {}
             _ = tokio::time::sleep(poll) => {}

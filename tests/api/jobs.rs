@@ -161,8 +161,106 @@ async fn jobs_dead_letter_after_max_attempts_and_operators_can_retry_them() {
         .bind::<diesel::sql_types::BigInt, _>(id)
         .execute(&mut conn)
         .unwrap();
-    let r = tokio::task::block_in_place(|| run_once(&registry, &ctx, &mut conn, 10)).unwrap();
-    assert_eq!((r.claimed, r.dead), (2, 2));
+    // One kind per claim: the flaky job, then the unknown one.
+    for _ in 0..2 {
+        let r = tokio::task::block_in_place(|| run_once(&registry, &ctx, &mut conn, 10)).unwrap();
+        assert_eq!((r.claimed, r.dead), (1, 1));
+    }
+    assert_eq!(count(&mut conn, "jobs WHERE state = 'dead'"), 2);
+}
+
+/// Takes the first `take` jobs of each batch, one at a time otherwise.
+struct Picky {
+    take: usize,
+}
+
+impl JobHandler for Picky {
+    fn kind(&self) -> &'static str {
+        "picky"
+    }
+    fn run(&self, _ctx: &JobContext, conn: &mut PgConnection, job: &Job) -> Result<(), JobError> {
+        diesel::sql_query("INSERT INTO deauthorizations (app_scoped_user_id) VALUES ($1)")
+            .bind::<diesel::sql_types::Text, _>(job.id.to_string())
+            .execute(conn)?;
+        Ok(())
+    }
+    fn run_batch(
+        &self,
+        ctx: &JobContext,
+        conn: &mut PgConnection,
+        jobs: &[Job],
+    ) -> Option<Result<usize, JobError>> {
+        let taken = self.take.min(jobs.len());
+        for job in &jobs[..taken] {
+            if let Err(e) = self.run(ctx, conn, job) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(taken))
+    }
+}
+
+/// A claim holds jobs of one kind (the first ready job's), so a slow kind never
+/// shares a transaction with another; and a batch handler may take only the
+/// first jobs of its claim, leaving the rest queued, unattempted, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_holds_one_kind_and_a_batch_handler_may_leave_the_rest_queued() {
+    let db = TestDb::new();
+    let ctx = context(&db.url);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut registry = Registry::new();
+    registry.register(Flaky { runs: runs.clone() });
+    registry.register(Picky { take: 2 });
+    let mut conn = db.conn();
+    for kind in [
+        "picky", "flaky", "picky", "picky", "flaky", "picky", "picky",
+    ] {
+        queue::enqueue(&mut conn, &NewJob::new(kind, json!({}), 5)).unwrap();
+    }
+    let ids: Vec<i64> = fanfare::db::schema::jobs::table
+        .filter(fanfare::db::schema::jobs::kind.eq("picky"))
+        .order(fanfare::db::schema::jobs::id)
+        .select(fanfare::db::schema::jobs::id)
+        .load(&mut conn)
+        .unwrap();
+    let mut run =
+        || tokio::task::block_in_place(|| run_once(&registry, &ctx, &mut conn, 10)).unwrap();
+    // The first ready job is picky: five picky jobs are claimed, two are taken.
+    let r = run();
+    assert_eq!((r.claimed, r.succeeded, r.deferred), (5, 2, 3));
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        0,
+        "no flaky job in a picky claim"
+    );
+    // Now the first ready job is flaky (queued second): both flaky jobs.
+    let r = run();
+    assert_eq!((r.claimed, r.succeeded, r.deferred), (2, 2, 0));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    // Then the three picky jobs left, two and one.
+    let r = run();
+    assert_eq!((r.claimed, r.succeeded, r.deferred), (3, 2, 1));
+    let r = run();
+    assert_eq!((r.claimed, r.succeeded, r.deferred), (1, 1, 0));
+    assert_eq!(run().claimed, 0);
+    // Picky ran its jobs in queue order, each once, never as a failed attempt.
+    let done: Vec<String> = diesel::sql_query(
+        "SELECT app_scoped_user_id AS value FROM deauthorizations \
+         WHERE app_scoped_user_id <> 'effect' ORDER BY id",
+    )
+    .load::<Value>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|v| v.value)
+    .collect();
+    let expected: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    assert_eq!(done, expected);
+}
+
+#[derive(QueryableByName)]
+struct Value {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -633,3 +633,105 @@ async fn a_group_with_a_poisonous_event_falls_back_to_one_job_per_event() {
         .await;
     assert_eq!(state, (2, 2, 1, 1, 1));
 }
+
+/// Two workers draining a backlog never deadlock each other. Each transaction
+/// applies one round of events: a claim of more jobs than fit in one round runs
+/// the first round and leaves the rest queued. Before, a claim of 100 jobs of 20
+/// events ran two rounds in one transaction, each locking its senders in sorted
+/// order; two workers whose first rounds held each other's second-round senders
+/// deadlocked, and the victim's round fell back to one `process_event` job per
+/// event. The backlog is laid out to provoke exactly that: in the first claim
+/// the first half of the jobs comes from fans A and the second half from fans B,
+/// in the next claim the other way round.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_draining_a_backlog_apply_one_round_per_transaction_without_deadlock() {
+    use fanfare::db::webhooks::{insert_group, NewDelivery};
+    use fanfare::jobs::run_once;
+    use sha2::{Digest, Sha256};
+    let app = spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await;
+    crate::support::installed(&app).await;
+    const JOBS: usize = 400;
+    const EVENTS: usize = 20;
+    let bodies: Vec<Vec<u8>> = (0..JOBS)
+        .map(|j| {
+            // Blocks of 50 jobs alternate between the two sets of fans, shifted
+            // so that consecutive claims of 100 start with different sets.
+            let set = if (j / 50) % 4 == 0 || (j / 50) % 4 == 3 {
+                0
+            } else {
+                1
+            };
+            let fans: Vec<(String, String)> = (0..EVENTS)
+                .map(|e| {
+                    (
+                        format!("{}", 7100 + set * 100 + e),
+                        format!("Fan {set}-{e}"),
+                    )
+                })
+                .collect();
+            let refs: Vec<(&str, &str)> =
+                fans.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+            comments(&refs, &format!("dl{j}"))
+        })
+        .collect();
+    app.query(move |c| {
+        for body in &bodies {
+            let digest = Sha256::digest(body);
+            let row = NewDelivery {
+                body,
+                body_sha256: &digest,
+                signature: "sha256=test",
+                parse_status: "parsed",
+                parse_error: None,
+                object: Some("page"),
+                event_count: EVENTS as i32,
+            };
+            // One group, so one job, per delivery, with its weight.
+            assert_eq!(insert_group(c, &[row], 8).unwrap().len(), 1);
+        }
+    })
+    .await;
+    let (registry, ctx) = crate::helpers::job_runner(&app);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (registry, ctx, url) = (registry.clone(), ctx.clone(), app.db.url.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut c = PgConnection::establish(&url).unwrap();
+                let mut reports = Vec::new();
+                loop {
+                    let r = run_once(&registry, &ctx, &mut c, 100).unwrap();
+                    if r.claimed == 0 {
+                        return reports;
+                    }
+                    reports.push(r);
+                }
+            })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for w in workers {
+        reports.extend(w.await.unwrap());
+    }
+    // 20-event jobs: 50 make a round of 1,000 events; the rest of a claim waits.
+    assert!(reports.iter().all(|r| r.succeeded <= 50), "{reports:?}");
+    assert!(reports.iter().any(|r| r.deferred > 0), "{reports:?}");
+    assert_eq!(reports.iter().map(|r| r.succeeded).sum::<usize>(), JOBS);
+    let state = app
+        .query(|c| {
+            (
+                count(c, "jobs"),
+                count(c, "webhook_events WHERE processed_at IS NOT NULL"),
+                count(c, "activities WHERE kind = 'comment'"),
+            )
+        })
+        .await;
+    // No job per event: no round fell back.
+    assert_eq!(state, (0, (JOBS * EVENTS) as i64, (JOBS * EVENTS) as i64));
+}

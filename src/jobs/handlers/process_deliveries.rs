@@ -17,6 +17,17 @@
 //!
 //! Replays are harmless: an event already stored (`(delivery_id, seq)` is unique)
 //! is not inserted or applied again.
+//!
+//! **One round of events per transaction.** A claimed batch takes only as many
+//! jobs as fit in one round (`EVENTS_PER_BATCH`, `BATCH_BODY_BYTES`,
+//! `DELIVERIES_PER_CHUNK`, from the weights ingest writes into each job's
+//! payload); the rest stay queued for the next claim. Each round locks its
+//! senders and contact rows in one sorted order, but two rounds in one
+//! transaction lock in two orders, and two workers doing that deadlock. Under
+//! P1's load the in-process workers deadlocked 10 to 21 times in 10 s, and each
+//! victim's round fell back to one `process_event` job per event: a 10 s burst
+//! of 125,000 deliveries took 301 s to apply, against 43 s now (issue 10,
+//! BENCHMARKS.md). Only a single job larger than one round still takes several.
 
 use chrono::Utc;
 use diesel::pg::PgConnection;
@@ -44,6 +55,41 @@ const BATCH_BODY_BYTES: usize = 256 * 1024;
 #[derive(Deserialize)]
 struct Payload {
     delivery_ids: Vec<i64>,
+}
+
+/// What a job's deliveries weigh, as ingest and `fanfare seed` record it in the
+/// payload (`events`: their event count, `bytes`: their body bytes). Jobs queued
+/// without it have no weight and are run on their own.
+#[derive(Deserialize)]
+struct Weight {
+    delivery_ids: Vec<serde::de::IgnoredAny>,
+    events: usize,
+    bytes: usize,
+}
+
+/// How many of the claimed jobs, from the first, [`process`] applies in one
+/// round (at least one). It mirrors `process`: a round ends with the chunk of
+/// deliveries it reads, or right after the delivery that brings it to
+/// `EVENTS_PER_BATCH` events or `BATCH_BODY_BYTES` bytes, so a one-delivery job
+/// may be the one that crosses a limit, and a job of several must fit whole.
+fn jobs_in_one_round(jobs: &[Job]) -> usize {
+    let (mut deliveries, mut events, mut bytes) = (0, 0, 0);
+    for (i, job) in jobs.iter().enumerate() {
+        let Ok(w) = Weight::deserialize(&job.payload) else {
+            return i.max(1);
+        };
+        let open = events < EVENTS_PER_BATCH && bytes < BATCH_BODY_BYTES;
+        deliveries += w.delivery_ids.len();
+        events += w.events;
+        bytes += w.bytes;
+        let whole = events <= EVENTS_PER_BATCH && bytes <= BATCH_BODY_BYTES;
+        let fits =
+            deliveries <= DELIVERIES_PER_CHUNK && open && (whole || w.delivery_ids.len() == 1);
+        if !fits {
+            return i.max(1);
+        }
+    }
+    jobs.len()
 }
 
 pub struct ProcessDeliveries;
@@ -170,8 +216,9 @@ impl JobHandler for ProcessDeliveries {
         ctx: &JobContext,
         conn: &mut PgConnection,
         jobs: &[Job],
-    ) -> Option<Result<(), JobError>> {
-        Some(delivery_ids(jobs).and_then(|ids| process(conn, ctx, &ids)))
+    ) -> Option<Result<usize, JobError>> {
+        let taken = jobs_in_one_round(jobs);
+        Some(delivery_ids(&jobs[..taken]).and_then(|ids| process(conn, ctx, &ids).map(|()| taken)))
     }
 }
 
@@ -203,6 +250,44 @@ mod tests {
             job(serde_json::json!({"delivery_ids": [3, 5]})),
         ];
         assert_eq!(delivery_ids(&jobs).unwrap(), vec![3, 5, 7]);
+    }
+
+    fn weighed(deliveries: usize, events: usize, bytes: usize) -> Job {
+        job(serde_json::json!({
+            "delivery_ids": (1..=deliveries as i64).collect::<Vec<_>>(),
+            "events": events,
+            "bytes": bytes,
+        }))
+    }
+
+    #[test]
+    fn a_claim_is_cut_where_process_would_start_a_second_round() {
+        // Ten one-delivery jobs of 100 events: the tenth reaches 1,000 events,
+        // where `process` ends the round; an eleventh would start another.
+        let jobs: Vec<Job> = (0..11).map(|_| weighed(1, 100, 1000)).collect();
+        assert_eq!(jobs_in_one_round(&jobs), 10);
+        // A one-delivery job may cross the byte limit (it ends the round)...
+        let big = weighed(1, 10, BATCH_BODY_BYTES);
+        assert_eq!(
+            jobs_in_one_round(&[weighed(1, 1, 10), big.clone(), weighed(1, 1, 10)]),
+            2
+        );
+        // ...but a job of several deliveries must fit whole: `process` would end
+        // the round in the middle of it.
+        let several = weighed(3, 3, BATCH_BODY_BYTES);
+        assert_eq!(jobs_in_one_round(&[weighed(1, 1, 10), several.clone()]), 1);
+        // No more deliveries than one chunk.
+        let chunk: Vec<Job> = (0..DELIVERIES_PER_CHUNK + 1)
+            .map(|_| weighed(1, 1, 1))
+            .collect();
+        assert_eq!(jobs_in_one_round(&chunk), DELIVERIES_PER_CHUNK);
+        // The first job is always taken, however heavy; a job without weights
+        // (queued before they were recorded) runs on its own.
+        assert_eq!(jobs_in_one_round(&[several, weighed(1, 1, 1)]), 1);
+        let unweighed = job(serde_json::json!({"delivery_ids": [1]}));
+        assert_eq!(jobs_in_one_round(&[unweighed.clone(), weighed(1, 1, 1)]), 1);
+        assert_eq!(jobs_in_one_round(&[weighed(1, 1, 1), unweighed]), 1);
+        assert_eq!(jobs_in_one_round(&[weighed(2, 2, 2), weighed(3, 3, 3)]), 2);
     }
 
     #[test]

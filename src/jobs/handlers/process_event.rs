@@ -76,7 +76,11 @@ impl JobHandler for ProcessEvent {
         _ctx: &JobContext,
         conn: &mut PgConnection,
         jobs: &[Job],
-    ) -> Option<Result<(), JobError>> {
-        Some(Self::event_ids(jobs).and_then(|ids| Self::process(conn, &ids, true)))
+    ) -> Option<Result<usize, JobError>> {
+        Some(
+            Self::event_ids(jobs)
+                .and_then(|ids| Self::process(conn, &ids, true))
+                .map(|()| jobs.len()),
+        )
     }
 }
