@@ -203,6 +203,9 @@ async fn worker_loop(
                             _ = tokio::time::sleep(linger) => {}
                             _ = stop.changed() => {}
                         }
+                        if *stop.borrow() {
+                            break;
+                        }
                     }
                     if index == 0 && last_refresh.elapsed() >= refresh_every {
                         refresh_now(&db, &ctx).await;
@@ -314,5 +317,23 @@ fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
     while waited < total && !stop.load(Ordering::SeqCst) {
         std::thread::sleep(step);
         waited += step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ingest_streams_only_after_a_group_was_committed_within_the_window() {
+        let wakeup = Wakeup::default();
+        let hour = Duration::from_secs(3600);
+        assert!(!wakeup.ingest_streaming(hour), "nothing ingested yet");
+        let woken = wakeup.subscribe();
+        wakeup.ingested();
+        assert!(wakeup.ingest_streaming(hour));
+        // The commit also woke the workers: the permit is stored for a busy one.
+        let waited = tokio::time::timeout(Duration::from_secs(1), woken.notified()).await;
+        assert!(waited.is_ok(), "ingested() wakes the workers");
     }
 }
