@@ -156,7 +156,7 @@ async fn worker_loop(
     let linger = Duration::from_millis(worker_settings.linger_ms);
     tracing::debug!(worker = index, "job worker started");
     let mut last_schedule = std::time::Instant::now() - Duration::from_secs(3600);
-    let mut drained_at: Option<std::time::Instant> = None;
+    let mut drained_at: Option<Instant> = None;
     loop {
         if *stop.borrow() {
             break;
@@ -229,7 +229,7 @@ async fn worker_loop(
         // so one worker stuck in a slow job (a Graph call) does not hold segments
         // back.
         refresh_now(&db, &ctx).await;
-        drained_at = Some(std::time::Instant::now());
+        drained_at = Some(Instant::now());
         tokio::select! {
             _ = notify.notified() => {}
             _ = tokio::time::sleep(poll) => {}

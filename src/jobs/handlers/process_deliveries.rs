@@ -24,7 +24,7 @@
 //! payload); the rest stay queued for the next claim. Each round locks its
 //! senders and contact rows in one sorted order, but two rounds in one
 //! transaction lock in two orders, and two workers doing that deadlock. Under
-//! P1's load the in-process workers deadlocked 10 to 21 times in 10 s, and each
+//! P1's load the in-process workers deadlocked 9 to 21 times in 10 s, and each
 //! victim's round fell back to one `process_event` job per event: a 10 s burst
 //! of 125,000 deliveries took 301 s to apply, against 43 s now (issue 10,
 //! BENCHMARKS.md). Only a single job larger than one round still takes several.
@@ -52,19 +52,14 @@ const EVENTS_PER_BATCH: usize = 1000;
 /// workers.
 const BATCH_BODY_BYTES: usize = 256 * 1024;
 
+/// A job's payload. `events` and `bytes` are what its deliveries weigh (their
+/// event count and body bytes), as ingest and `fanfare seed` record it; a job
+/// queued without them has no weight and is run on its own.
 #[derive(Deserialize)]
 struct Payload {
     delivery_ids: Vec<i64>,
-}
-
-/// What a job's deliveries weigh, as ingest and `fanfare seed` record it in the
-/// payload (`events`: their event count, `bytes`: their body bytes). Jobs queued
-/// without it have no weight and are run on their own.
-#[derive(Deserialize)]
-struct Weight {
-    delivery_ids: Vec<serde::de::IgnoredAny>,
-    events: usize,
-    bytes: usize,
+    events: Option<usize>,
+    bytes: Option<usize>,
 }
 
 /// How many of the claimed jobs, from the first, [`process`] applies in one
@@ -75,16 +70,20 @@ struct Weight {
 fn jobs_in_one_round(jobs: &[Job]) -> usize {
     let (mut deliveries, mut events, mut bytes) = (0, 0, 0);
     for (i, job) in jobs.iter().enumerate() {
-        let Ok(w) = Weight::deserialize(&job.payload) else {
+        let Ok(Payload {
+            delivery_ids,
+            events: Some(job_events),
+            bytes: Some(job_bytes),
+        }) = Payload::deserialize(&job.payload)
+        else {
             return i.max(1);
         };
         let open = events < EVENTS_PER_BATCH && bytes < BATCH_BODY_BYTES;
-        deliveries += w.delivery_ids.len();
-        events += w.events;
-        bytes += w.bytes;
+        deliveries += delivery_ids.len();
+        events += job_events;
+        bytes += job_bytes;
         let whole = events <= EVENTS_PER_BATCH && bytes <= BATCH_BODY_BYTES;
-        let fits =
-            deliveries <= DELIVERIES_PER_CHUNK && open && (whole || w.delivery_ids.len() == 1);
+        let fits = deliveries <= DELIVERIES_PER_CHUNK && open && (whole || delivery_ids.len() == 1);
         if !fits {
             return i.max(1);
         }
@@ -95,7 +94,7 @@ fn jobs_in_one_round(jobs: &[Job]) -> usize {
 pub struct ProcessDeliveries;
 
 fn payload_ids(job: &Job) -> Result<Vec<i64>, JobError> {
-    serde_json::from_value::<Payload>(job.payload.clone())
+    Payload::deserialize(&job.payload)
         .map(|p| p.delivery_ids)
         .map_err(|e| JobError::permanent(format!("bad payload: {e}")))
 }
