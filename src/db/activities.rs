@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::prepared::prepared;
 use super::schema::activities;
 
 #[derive(Debug, Clone)]
@@ -53,7 +54,7 @@ pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryRe
     fn col<'r, T>(rows: &'r [NewActivity<'_>], f: impl Fn(&'r NewActivity<'_>) -> T) -> Vec<T> {
         rows.iter().map(f).collect()
     }
-    diesel::sql_query(
+    prepared(diesel::sql_query(
         "INSERT INTO activities (page_id, contact_id, visitor_id, contest_id, kind, occurred_at, details, dedupe_key) \
          SELECT p, c, v, t, k, o, d, x \
          FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], \
@@ -68,7 +69,7 @@ pub fn record_many(conn: &mut PgConnection, rows: &[NewActivity<'_>]) -> QueryRe
     .bind::<Array<Text>, _>(col(rows, |a| a.kind))
     .bind::<Array<Timestamptz>, _>(col(rows, |a| a.occurred_at))
     .bind::<Array<Jsonb>, _>(col(rows, |a| &a.details))
-    .bind::<Array<Nullable<Text>>, _>(col(rows, |a| a.dedupe_key.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(col(rows, |a| a.dedupe_key.as_deref())))
     .execute(conn)
 }
 

@@ -25,6 +25,7 @@ pub mod oauth_states;
 pub mod pages;
 pub mod points;
 pub mod polls;
+pub mod prepared;
 pub mod privacy;
 pub mod rate_limits;
 pub mod referrals;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Integer, Nullable, Text};
 use serde::Serialize;
 
+use super::prepared::prepared;
 use super::schema::{webhook_deliveries, webhook_events};
 use crate::platform::facebook::webhook::ParsedDelivery;
 
@@ -184,8 +185,11 @@ pub fn insert_group(
     rows: &[NewDelivery<'_>],
     max_attempts: i32,
 ) -> QueryResult<Vec<(i64, Vec<u8>)>> {
-    let inserted: Vec<Inserted> = diesel::sql_query(
-        "WITH d AS ( \
+    // Prepared once per connection: parsing and planning this statement for
+    // every group cost more Postgres CPU than storing a small group's rows.
+    let inserted: Vec<Inserted> = prepared(
+        diesel::sql_query(
+            "WITH d AS ( \
            INSERT INTO webhook_deliveries \
              (body, body_sha256, signature, parse_status, parse_error, object, event_count) \
            SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::text[], \
@@ -199,16 +203,17 @@ pub fn insert_group(
            FROM d WHERE event_count > 0 HAVING count(*) > 0 \
          ) \
          SELECT id, body_sha256 FROM d",
+        )
+        .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body).collect::<Vec<_>>())
+        .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body_sha256).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.signature).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.parse_status).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.parse_error).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.object).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(rows.iter().map(|r| r.event_count).collect::<Vec<_>>())
+        .bind::<Text, _>(PROCESS_DELIVERIES)
+        .bind::<Integer, _>(max_attempts),
     )
-    .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body).collect::<Vec<_>>())
-    .bind::<Array<Binary>, _>(rows.iter().map(|r| r.body_sha256).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(rows.iter().map(|r| r.signature).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(rows.iter().map(|r| r.parse_status).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.parse_error).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.object).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(rows.iter().map(|r| r.event_count).collect::<Vec<_>>())
-    .bind::<Text, _>(PROCESS_DELIVERIES)
-    .bind::<Integer, _>(max_attempts)
     .load(conn)?;
     Ok(inserted
         .into_iter()
@@ -249,7 +254,7 @@ pub fn insert_new_events<'a>(
         // and planned for every batch (issue 10 P3). Only the keys come back:
         // the rows are built from what was sent, which spares Postgres sending
         // (and us parsing) every value again.
-        let inserted: Vec<Key> = diesel::sql_query(
+        let inserted: Vec<Key> = prepared(diesel::sql_query(
             "INSERT INTO webhook_events (delivery_id, seq, object, page_id, kind, field, item, verb, \
                post_id, comment_id, parent_id, share_id, reaction_type, sender_id, sender_name, \
                message, created_time, entry_time, value, handled, processed_at) \
@@ -283,7 +288,7 @@ pub fn insert_new_events<'a>(
             _ => r.value,
         }))
         .bind::<Array<Bool>, _>(column(chunk, |r| r.handled))
-        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.processed_at))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.processed_at)))
         .load(conn)?;
         let ids: std::collections::HashMap<(i64, i32), i64> = inserted
             .into_iter()

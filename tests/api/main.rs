@@ -22,6 +22,7 @@ mod jobs;
 mod openapi;
 mod points;
 mod polls;
+mod prepared;
 mod proxy;
 mod referrals;
 mod reliability;

@@ -1,0 +1,95 @@
+//! Hot raw statements are kept prepared, and the job claim has an index in its
+//! order (issue 10: parse and plan work on the ingest path; claims that read the
+//! whole queue when its statistics are stale).
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use fanfare::db::webhooks::{insert_group, NewDelivery};
+
+use crate::helpers::TestDb;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many prepared statements of this connection contain `needle`.
+fn prepared_with(conn: &mut PgConnection, needle: &str) -> i64 {
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE strpos(statement, $1) > 0",
+    )
+    .bind::<Text, _>(needle)
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
+fn store(conn: &mut PgConnection, body: &[u8]) {
+    let digest = fanfare::crypto::sha256_hex(body);
+    let rows = [NewDelivery {
+        body,
+        body_sha256: digest.as_bytes(),
+        signature: "sha256=test",
+        parse_status: "parsed",
+        parse_error: None,
+        object: Some("page"),
+        event_count: 1,
+    }];
+    assert_eq!(insert_group(conn, &rows, 5).unwrap().len(), 1);
+}
+
+#[test]
+fn the_group_insert_of_webhook_ingest_stays_prepared_on_its_connection() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    assert_eq!(
+        prepared_with(&mut conn, "INSERT INTO webhook_deliveries"),
+        0
+    );
+    store(&mut conn, br#"{"object":"page","entry":[1]}"#);
+    store(&mut conn, br#"{"object":"page","entry":[2]}"#);
+    // One named statement, reused by the second group (a `sql_query` without
+    // `prepared` is an unnamed statement, parsed and planned every time).
+    assert_eq!(
+        prepared_with(&mut conn, "INSERT INTO webhook_deliveries"),
+        1
+    );
+    // Both groups were stored, each with its job.
+    let jobs: i64 =
+        diesel::sql_query("SELECT count(*) AS n FROM jobs WHERE kind = 'process_deliveries'")
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n;
+    assert_eq!(jobs, 2);
+}
+
+/// The second query of `db::jobs::claim` (more jobs of the first one's kind),
+/// planned on a queue that was filled but never analysed, as after a burst.
+#[test]
+fn a_claim_by_kind_walks_its_index_in_claim_order_on_an_unanalysed_queue() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    diesel::sql_query(
+        "INSERT INTO jobs (kind, payload, max_attempts) \
+         SELECT CASE WHEN g % 50 = 0 THEN 'rare' ELSE 'common' END, '{}'::jsonb, 5 \
+         FROM generate_series(1, 5000) g",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        plan: String,
+    }
+    let plan: Vec<Plan> = diesel::sql_query(
+        "EXPLAIN SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() \
+         AND kind = 'rare' AND id <> 1 ORDER BY priority DESC, run_at, id \
+         LIMIT 99 FOR UPDATE SKIP LOCKED",
+    )
+    .load(&mut conn)
+    .unwrap();
+    let plan: String = plan.into_iter().map(|p| p.plan + "\n").collect();
+    assert!(plan.contains("jobs_ready_kind_idx"), "{plan}");
+    assert!(!plan.contains("Sort"), "no sort of the whole queue: {plan}");
+}
