@@ -162,11 +162,7 @@ async fn worker_loop(
             break;
         }
         if let Some(wait) = drained_at.and_then(|at| linger.checked_sub(at.elapsed())) {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
+            if stopped_during(stop, wait).await {
                 break;
             }
         }
@@ -198,14 +194,8 @@ async fn worker_loop(
                     if *stop.borrow() {
                         break;
                     }
-                    if wakeup.ingest_streaming(linger) {
-                        tokio::select! {
-                            _ = tokio::time::sleep(linger) => {}
-                            _ = stop.changed() => {}
-                        }
-                        if *stop.borrow() {
-                            break;
-                        }
+                    if wakeup.ingest_streaming(linger) && stopped_during(stop, linger).await {
+                        break;
                     }
                     if index == 0 && last_refresh.elapsed() >= refresh_every {
                         refresh_now(&db, &ctx).await;
@@ -215,10 +205,7 @@ async fn worker_loop(
                 Ok(_) => break,
                 Err(err) => {
                     tracing::warn!(worker = index, error = %err, "job batch failed; backing off");
-                    tokio::select! {
-                        _ = tokio::time::sleep(poll) => {}
-                        _ = stop.changed() => {}
-                    }
+                    stopped_during(stop, poll).await;
                     break;
                 }
             }
@@ -309,6 +296,15 @@ fn listen_loop(url: &str, stop: &AtomicBool, wake: &Wakeup) {
             }
         }
     }
+}
+
+/// Waits `wait`, or less if asked to stop meanwhile; tells whether asked to stop.
+async fn stopped_during(stop: &mut watch::Receiver<bool>, wait: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = stop.changed() => {}
+    }
+    *stop.borrow()
 }
 
 fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {

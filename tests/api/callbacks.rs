@@ -3,7 +3,7 @@
 use fanfare::platform::facebook::signed_request::sign;
 use serde_json::{json, Value};
 
-use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{count, drain, spawn_app, spawn_app_without_workers, TestApp};
 use crate::webhooks::post_signed;
 
 pub fn signed(app: &TestApp, payload: Value) -> String {
@@ -167,14 +167,7 @@ async fn data_deletion_answers_a_code_and_erases_the_persons_webhook_data() {
 /// or the person's comment would survive in the raw body and reappear later.
 #[tokio::test]
 async fn a_deletion_first_splits_deliveries_still_waiting_for_their_job() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let body = br#"{"object":"page","entry":[{"id":"1111222233334444","time":1733300000,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_1","post_id":"1_9","from":{"id":"4242","name":"Erin Erasable"},"created_time":1733299990,"message":"my private words"}},{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","post_id":"1_9","from":{"id":"5151","name":"Kept Person"},"created_time":1733299991,"message":"stays"}}]}]}"#;
     assert_eq!(post_signed(&app, body).await.status(), 200);
     let waiting = app

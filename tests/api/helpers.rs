@@ -266,6 +266,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Spawn::default(), |_| {}).await
 }
 
+/// The app without its in-process job workers: the test runs jobs itself.
+pub async fn spawn_app_without_workers() -> TestApp {
+    spawn_app_with(
+        Spawn {
+            workers: false,
+            proxy: false,
+        },
+        |_| {},
+    )
+    .await
+}
+
 pub async fn spawn_app_with(opts: Spawn, customize: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
     let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{spawn_app_with, Spawn, TestApp};
+use crate::helpers::{spawn_app_without_workers, TestApp};
 use crate::support::{api, installed};
 
 const METHODS: [&str; 8] = [
@@ -17,14 +17,7 @@ const METHODS: [&str; 8] = [
 ];
 
 async fn spawn() -> TestApp {
-    spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await
+    spawn_app_without_workers().await
 }
 
 async fn document(app: &TestApp) -> Value {

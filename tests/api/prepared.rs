@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use fanfare::db::webhooks::{insert_group, NewDelivery};
+use sha2::{Digest, Sha256};
 
 use crate::helpers::TestDb;
 
@@ -26,10 +27,11 @@ fn prepared_with(conn: &mut PgConnection, needle: &str) -> i64 {
 }
 
 fn store(conn: &mut PgConnection, body: &[u8]) {
-    let digest = fanfare::crypto::sha256_hex(body);
+    // As ingest stores it: the raw SHA-256 of the body.
+    let digest = Sha256::digest(body);
     let rows = [NewDelivery {
         body,
-        body_sha256: digest.as_bytes(),
+        body_sha256: &digest,
         signature: "sha256=test",
         parse_status: "parsed",
         parse_error: None,

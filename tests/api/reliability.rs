@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::accounts::browser;
-use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{
+    count, drain, spawn_app, spawn_app_with, spawn_app_without_workers, Spawn, TestApp,
+};
 use crate::support::{api, enter, entry_id, fan_logged_in, fan_page, installed, open_contest};
 use crate::webhooks::post_signed;
 
@@ -540,14 +542,7 @@ async fn hostile_facebook_names_from_webhooks_render_as_text() {
 /// delivery was answered 503 and Facebook would redeliver it forever.
 #[tokio::test]
 async fn a_delivery_with_nul_in_its_ids_is_stored_not_refused_forever() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let body = br#"{"object":"page","entry":[{"id":"1111222233334444\u0000","messaging":[{"sender":{"id":"2\u0000"},"message":{"text":"hi"}}],"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"555_1\u0000","post_id":"1111222233334444_555","from":{"id":"6001\u0000","name":"Ana"},"message":"x"}}]}]}"#;
     let r = post_signed(&app, body).await;
     assert_eq!(r.status(), 200);

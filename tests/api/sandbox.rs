@@ -7,7 +7,7 @@ use fanfare::platform::facebook::proof::appsecret_proof;
 use fanfare::platform::sandbox::seed::{ADMIN_ALEX, BRAND_PAGE, COFFEE_PAGE, FIRST_FAN};
 use serde_json::{json, Value};
 
-use crate::helpers::{count, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{count, spawn_app, spawn_app_with, spawn_app_without_workers, Spawn, TestApp};
 
 pub const VERSION: &str = "v21.0";
 
@@ -609,14 +609,7 @@ async fn fault_knobs_inject_errors_and_usage_headers() {
 
 #[tokio::test]
 async fn the_webhook_sender_delivers_signed_escaped_batches_that_fanfare_stores() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let token = page_token(&app).await;
     let proof = appsecret_proof(&app.app_secret(), &token);
     // Nothing is delivered for pages that did not subscribe.

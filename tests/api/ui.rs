@@ -8,20 +8,13 @@ use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_app_without_workers, Spawn, TestApp};
 
 const FACEBOOK_ANCESTORS: &str =
     "frame-ancestors 'self' https://www.facebook.com https://web.facebook.com https://m.facebook.com";
 
 async fn spawn() -> TestApp {
-    spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await
+    spawn_app_without_workers().await
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use fanfare::platform::facebook::signature::{sign_sha1, sign_sha256};
 use serde_json::Value;
 
-use crate::helpers::{count, drain, spawn_app, spawn_app_with, Spawn, TestApp};
+use crate::helpers::{
+    count, drain, spawn_app, spawn_app_with, spawn_app_without_workers, Spawn, TestApp,
+};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -126,14 +128,7 @@ async fn every_signature_vector_is_verified_over_the_exact_bytes() {
 
 #[tokio::test]
 async fn sha1_is_refused_unless_enabled() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let body = b"{}";
     let sha1 = sign_sha1(body, app.app_secret().as_bytes());
     let r = post_with_headers(&app, body, &[("x-hub-signature", &sha1)]).await;
@@ -143,14 +138,7 @@ async fn sha1_is_refused_unless_enabled() {
 
 #[tokio::test]
 async fn forged_signatures_get_401_store_nothing_and_are_counted() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let body = fixture("feed-comment-add");
     let good = sign_sha256(&body, app.app_secret().as_bytes());
     let wrong_secret = sign_sha256(&body, b"not-the-secret");
@@ -214,14 +202,7 @@ async fn unicode_escapes_and_escaped_slashes_are_stored_exactly_and_decoded() {
 
 #[tokio::test]
 async fn a_thousand_change_batch_of_several_mb_is_accepted_and_oversize_is_413() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let filler = "x".repeat(3000);
     let changes: Vec<String> = (0..1000)
         .map(|i| {
@@ -289,14 +270,7 @@ async fn oversize_is_413_even_without_a_content_length() {
 
 #[tokio::test]
 async fn identical_redelivery_and_20_concurrent_copies_leave_one_row() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let body = fixture("feed-comment-add");
     assert_eq!(post_signed(&app, &body).await.status(), 200);
     let r = post_signed(&app, &body).await;
@@ -321,14 +295,7 @@ async fn identical_redelivery_and_20_concurrent_copies_leave_one_row() {
 
 #[tokio::test]
 async fn unparseable_signed_bodies_are_kept_and_answered_200() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     for body in [
         &b"rawBody"[..],
         b"{}",
@@ -349,14 +316,7 @@ async fn unparseable_signed_bodies_are_kept_and_answered_200() {
 
 #[tokio::test]
 async fn every_fixture_is_stored_with_typed_events_and_unknown_fields_kept() {
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/facebook/webhooks"
@@ -429,14 +389,7 @@ async fn workers_process_every_event_once() {
 #[tokio::test]
 async fn metrics_count_accepted_duplicate_and_rejected_deliveries_queue_depth_and_latency() {
     use crate::support::{metric, scrape};
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     let before = scrape(&app).await;
     const ACCEPTED: &str = r#"fanfare_webhook_deliveries_total{outcome="accepted"}"#;
     const DUPLICATE: &str = r#"fanfare_webhook_deliveries_total{outcome="duplicate"}"#;
@@ -566,14 +519,7 @@ fn comments(from: &[(&str, &str)], tag: &str) -> Vec<u8> {
 #[tokio::test]
 async fn a_group_with_a_poisonous_event_falls_back_to_one_job_per_event() {
     use fanfare::jobs::run_once;
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     crate::support::installed(&app).await;
     app.query(|c| {
         c.batch_execute(
@@ -648,14 +594,7 @@ async fn two_workers_draining_a_backlog_apply_one_round_per_transaction_without_
     use fanfare::db::webhooks::{insert_group, NewDelivery};
     use fanfare::jobs::run_once;
     use sha2::{Digest, Sha256};
-    let app = spawn_app_with(
-        Spawn {
-            workers: false,
-            proxy: false,
-        },
-        |_| {},
-    )
-    .await;
+    let app = spawn_app_without_workers().await;
     crate::support::installed(&app).await;
     const JOBS: usize = 400;
     const EVENTS: usize = 20;
