@@ -19,11 +19,12 @@ end=$(date +%s.%N)
 stored=$(psql -Atc "select count(*) from webhook_deliveries" "$BENCH_DB")
 applied=$(psql -Atc "select count(*) from webhook_events" "$BENCH_DB")
 echo "load: $(grep Requests/sec "$WORK/wrk.txt" | awk '{print $2}') req/s for ${DURATION}s; stored $stored deliveries, $applied events applied when the load stopped"
-for i in $(seq 1 3000); do
+# One waiting session, with a progress line every 5 s (see wait_until).
+for _ in $(seq 1 120); do
+  wait_until "$BENCH_DB" "NOT EXISTS (SELECT 1 FROM jobs WHERE kind IN ('process_deliveries', 'process_event') AND state = 'queued')" 5
   left=$(psql -Atc "select count(*) from jobs where kind in ('process_deliveries', 'process_event') and state = 'queued'" "$BENCH_DB")
   [ "$left" = 0 ] && break
-  [ $((i % 25)) = 0 ] && echo "  $(python3 -c "import time; print(f'{time.time()-$end:.0f}')") s: $left jobs left" >&2
-  sleep 0.2
+  echo "  $(python3 -c "import time; print(f'{time.time()-$end:.0f}')") s: $left jobs left" >&2
 done
 took=$(python3 -c "import time; print(f'{time.time()-$end:.1f}')")
 check=$(psql -Atc "select (select count(*) from webhook_events where processed_at is not null), (select count(*) from jobs where state = 'dead')" "$BENCH_DB")

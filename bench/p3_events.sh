@@ -29,24 +29,25 @@ for r in $(seq 1 "$ROUNDS"); do
   start=$(date +%s.%N)
   FANFARE__WORKER__BATCH_SIZE=$BATCH "$FANFARE" worker --concurrency "$CONCURRENCY" > "$WORK/worker$r.log" 2>&1 &
   WPID=$!
-  while :; do
-    left=$(psql -Atc "select count(*) from jobs where kind in ('process_deliveries', 'process_event') and state='queued'" "$BENCH_DB")
-    [ "$left" = 0 ] && break
-    sleep 0.2
-  done
+  wait_until "$BENCH_DB" "NOT EXISTS (SELECT 1 FROM jobs WHERE kind IN ('process_deliveries', 'process_event') AND state = 'queued')"
   end=$(date +%s.%N)
+  # CPU time of the worker process and of its Postgres backends (they connected
+  # when it started), per event: steadier than events/s on a shared machine.
+  hz=$(getconf CLK_TCK)
+  cpu_ticks() { awk '{s += $14 + $15} END {print s + 0}' "$@" 2>/dev/null || echo 0; }
+  wcpu=$(cpu_ticks "/proc/$WPID/stat"); whwm=$(hwm_kb $WPID)
+  bpids=$(psql -Atc "select pid from pg_stat_activity where datname = '$BENCH_DB' and pid <> pg_backend_pid()" postgres)
+  pgcpu=$(cpu_ticks $(for p in $bpids; do echo "/proc/$p/stat"; done))
   # Segments follow the events shortly after (the worker's refresh, not the event
   # batches): time until no contact is left dirty, at most 120 s.
-  for _ in $(seq 1 600); do
-    [ "$(psql -Atc "select count(*) from contact_metrics_dirty" "$BENCH_DB")" = 0 ] && break
-    sleep 0.2
-  done
+  wait_until "$BENCH_DB" "NOT EXISTS (SELECT 1 FROM contact_metrics_dirty)" 120
   seg_lag=$(python3 -c "import time; print(f'{time.time()-$end:.1f}')")
   kill $WPID; wait $WPID 2>/dev/null || true; WPID=""
   secs=$(python3 -c "print(f'{$end-$start:.2f}')")
   rate=$(python3 -c "print(f'{$queued/($end-$start):.0f}')")
   check=$(psql -Atc "select (select count(*) from webhook_events where processed_at is null), (select count(*) from jobs where state='dead'), (select count(*) from contacts), (select count(*) from activities), (select count(*) from contact_metrics_dirty)" "$BENCH_DB")
-  echo "round $r: pgbench tps=${tps%.*} | drained $queued events in ${secs}s = $rate events/s | segments current ${seg_lag}s later | unprocessed|dead|contacts|activities|dirty = $check"
+  per_event=$(python3 -c "print(f'worker {$wcpu*1e6/$hz/$queued:.1f} + its backends {$pgcpu*1e6/$hz/$queued:.1f}')")
+  echo "round $r: pgbench tps=${tps%.*} | drained $queued events in ${secs}s = $rate events/s | CPU us/event: $per_event | worker VmHWM=${whwm} kB | segments current ${seg_lag}s later | unprocessed|dead|contacts|activities|dirty = $check"
   echo "$rate" >> "$WORK/rates"
 done
 echo "median events/s: $(median < "$WORK/rates")"

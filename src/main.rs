@@ -8,6 +8,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     tune_malloc();
+    #[cfg(target_os = "linux")]
+    tune_worker_process();
     if let Err(err) = fanfare::cli::run() {
         eprintln!("error: {err:#}");
         std::process::exit(1);
@@ -51,6 +53,26 @@ extern "C" fn tune_mimalloc() {
                 mi_option_set(option, 0);
             }
         }
+    }
+}
+
+/// A `fanfare worker` process (no HTTP, not bound by P6's 64 MB) keeps freed
+/// memory for 100 ms before giving it back. Each job round frees almost all it
+/// allocated (bodies, parsed events, rows) and the next round allocates it
+/// again: given back at once, those pages were faulted in anew every round,
+/// and page faults and `madvise` took a fifth of the worker's CPU under P3
+/// (BENCHMARKS.md: 14.9-16.9 us of CPU per event with no delay, 11.8-14.8 with
+/// 100 ms, peak RSS 46 MB against 54-58 MB). `fanfare serve` keeps the delay
+/// at 0: with 10 ms its peak RSS under P1 reached 63.7 MB. An explicit
+/// `MIMALLOC_PURGE_DELAY` still wins.
+#[cfg(target_os = "linux")]
+fn tune_worker_process() {
+    if std::env::args_os().nth(1).is_some_and(|a| a == "worker")
+        && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none()
+    {
+        // SAFETY: mi_option_set stores a plain integer option, read when
+        // mimalloc next considers giving memory back.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
     }
 }
 

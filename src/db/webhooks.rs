@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::prepared::prepared;
 use super::schema::{webhook_deliveries, webhook_events};
-use crate::platform::facebook::webhook::ParsedDelivery;
+use crate::platform::facebook::webhook::{ParsedDelivery, ParsedEvent};
 
 /// A delivery to store (`insert_group` sends the group as arrays).
 pub struct NewDelivery<'a> {
@@ -20,109 +20,9 @@ pub struct NewDelivery<'a> {
     pub event_count: i32,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = webhook_events)]
-pub struct NewEvent<'a> {
-    pub delivery_id: i64,
-    pub seq: i32,
-    pub object: &'a str,
-    pub page_id: Option<&'a str>,
-    pub kind: &'a str,
-    pub field: Option<&'a str>,
-    pub item: Option<&'a str>,
-    pub verb: Option<&'a str>,
-    pub post_id: Option<&'a str>,
-    pub comment_id: Option<&'a str>,
-    pub parent_id: Option<&'a str>,
-    pub share_id: Option<&'a str>,
-    pub reaction_type: Option<&'a str>,
-    pub sender_id: Option<&'a str>,
-    pub sender_name: Option<&'a str>,
-    pub message: Option<&'a str>,
-    pub created_time: Option<DateTime<Utc>>,
-    pub entry_time: Option<DateTime<Utc>>,
-    /// The change's raw value. A handled event applied as it is split
-    /// (`processed_at` set) is stored with `{}`: its columns hold what
-    /// processing reads, and its raw value stays in the delivery body. Writing
-    /// (and Postgres parsing) a second copy of every value was about a third of
-    /// the event insert (issue 10 P3). Kept whole for events left to a
-    /// `process_event` job, which reads it back, and for unhandled events (an
-    /// unknown field or verb), whose value is the only typed record of what
-    /// came.
-    pub value: &'a serde_json::Value,
-    pub handled: bool,
-    /// Set when the events are inserted by the job that applies them in the same
-    /// transaction; `None` when a `process_event` job will apply them later.
-    pub processed_at: Option<DateTime<Utc>>,
-}
-
 /// The job that turns a group of stored deliveries into events and CRM data
 /// (`jobs::handlers::process_deliveries`).
 pub const PROCESS_DELIVERIES: &str = "process_deliveries";
-
-impl<'a> NewEvent<'a> {
-    /// The rows of a parsed delivery's events.
-    pub fn of_delivery(
-        delivery_id: i64,
-        parsed: &'a ParsedDelivery,
-        processed_at: Option<DateTime<Utc>>,
-    ) -> impl Iterator<Item = NewEvent<'a>> + 'a {
-        parsed.events.iter().map(move |ev| NewEvent {
-            delivery_id,
-            seq: ev.seq,
-            object: &ev.object,
-            page_id: ev.page_id.as_deref(),
-            kind: ev.kind.as_str(),
-            field: ev.field.as_deref(),
-            item: ev.item.as_deref(),
-            verb: ev.verb.as_deref(),
-            post_id: ev.post_id.as_deref(),
-            comment_id: ev.comment_id.as_deref(),
-            parent_id: ev.parent_id.as_deref(),
-            share_id: ev.share_id.as_deref(),
-            reaction_type: ev.reaction_type.as_deref(),
-            sender_id: ev.sender_id.as_deref(),
-            sender_name: ev.sender_name.as_deref(),
-            message: ev.message.as_deref(),
-            created_time: ev.created_time,
-            entry_time: ev.entry_time,
-            value: &ev.value,
-            handled: ev.handled,
-            processed_at,
-        })
-    }
-}
-
-impl NewEvent<'_> {
-    /// The stored row this insert became, given its id.
-    fn to_event(&self, id: i64) -> Event {
-        let owned = |s: Option<&str>| s.map(str::to_string);
-        Event {
-            id,
-            delivery_id: self.delivery_id,
-            seq: self.seq,
-            object: self.object.to_string(),
-            page_id: owned(self.page_id),
-            kind: self.kind.to_string(),
-            field: owned(self.field),
-            item: owned(self.item),
-            verb: owned(self.verb),
-            post_id: owned(self.post_id),
-            comment_id: owned(self.comment_id),
-            parent_id: owned(self.parent_id),
-            share_id: owned(self.share_id),
-            reaction_type: owned(self.reaction_type),
-            sender_id: owned(self.sender_id),
-            sender_name: owned(self.sender_name),
-            message: owned(self.message),
-            created_time: self.created_time,
-            entry_time: self.entry_time,
-            value: self.value.clone(),
-            handled: self.handled,
-            processed_at: self.processed_at,
-        }
-    }
-}
 
 #[derive(Queryable, Selectable, Debug, Clone, Serialize)]
 #[diesel(table_name = webhook_deliveries)]
@@ -160,6 +60,52 @@ pub struct Event {
     pub value: serde_json::Value,
     pub handled: bool,
     pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl Event {
+    /// An event of a delivery as parsed, not stored yet (`id` 0 until
+    /// [`store_new_events`] stores it). It takes the parsed event's strings and
+    /// value instead of copying them. `processed_at` is set when the job that
+    /// stores it applies it in the same transaction, `None` when a
+    /// `process_event` job will apply it later.
+    pub fn parsed(delivery_id: i64, ev: ParsedEvent, processed_at: Option<DateTime<Utc>>) -> Event {
+        Event {
+            id: 0,
+            delivery_id,
+            seq: ev.seq,
+            object: ev.object,
+            page_id: ev.page_id,
+            kind: ev.kind.as_str().to_string(),
+            field: ev.field,
+            item: ev.item,
+            verb: ev.verb,
+            post_id: ev.post_id,
+            comment_id: ev.comment_id,
+            parent_id: ev.parent_id,
+            share_id: ev.share_id,
+            reaction_type: ev.reaction_type,
+            sender_id: ev.sender_id,
+            sender_name: ev.sender_name,
+            message: ev.message,
+            created_time: ev.created_time,
+            entry_time: ev.entry_time,
+            value: ev.value,
+            handled: ev.handled,
+            processed_at,
+        }
+    }
+
+    /// Every event of a parsed delivery (see [`Event::parsed`]).
+    pub fn of_delivery(
+        delivery_id: i64,
+        delivery: ParsedDelivery,
+        processed_at: Option<DateTime<Utc>>,
+    ) -> impl Iterator<Item = Event> {
+        delivery
+            .events
+            .into_iter()
+            .map(move |ev| Event::parsed(delivery_id, ev, processed_at))
+    }
 }
 
 #[derive(QueryableByName)]
@@ -231,12 +177,18 @@ pub fn parsed_bodies(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i
         .load(conn)
 }
 
-/// Inserts events not stored yet (a delivery's `(delivery_id, seq)` is unique)
-/// and returns the inserted rows in id order, 1,000 rows per statement.
-pub fn insert_new_events<'a>(
-    conn: &mut PgConnection,
-    rows: &[NewEvent<'a>],
-) -> QueryResult<Vec<Event>> {
+/// Stores the events not stored yet (a delivery's `(delivery_id, seq)` is
+/// unique), 1,000 rows per statement, and returns those it stored, with their
+/// ids, in id order; the others are dropped.
+///
+/// A handled event applied as it is stored (`processed_at` set) is stored with
+/// `{}` as its value: its columns hold what processing reads, and its raw value
+/// stays in the delivery body. Writing (and Postgres parsing) a second copy of
+/// every value was about a third of the event insert (issue 10 P3). The value
+/// is kept whole for events left to a `process_event` job, which reads it back,
+/// and for unhandled events (an unknown field or verb), whose value is the only
+/// typed record of what came. The returned events keep their values either way.
+pub fn store_new_events(conn: &mut PgConnection, events: Vec<Event>) -> QueryResult<Vec<Event>> {
     use diesel::sql_types::{Bool, Jsonb, Timestamptz};
     #[derive(QueryableByName)]
     struct Key {
@@ -247,13 +199,13 @@ pub fn insert_new_events<'a>(
         #[diesel(sql_type = Integer)]
         seq: i32,
     }
-    let mut out = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(1000) {
+    let mut ids = std::collections::HashMap::with_capacity(events.len());
+    for chunk in events.chunks(1000) {
         // One array per column (21 parameters) instead of a VALUES list with a
         // parameter per value (21,000 for 1,000 rows), which Postgres parsed
         // and planned for every batch (issue 10 P3). Only the keys come back:
-        // the rows are built from what was sent, which spares Postgres sending
-        // (and us parsing) every value again.
+        // the caller has the rest, which spares Postgres sending (and us
+        // parsing) every value again.
         let inserted: Vec<Key> = prepared(diesel::sql_query(
             "INSERT INTO webhook_events (delivery_id, seq, object, page_id, kind, field, item, verb, \
                post_id, comment_id, parent_id, share_id, reaction_type, sender_id, sender_name, \
@@ -265,52 +217,51 @@ pub fn insert_new_events<'a>(
              ON CONFLICT (delivery_id, seq) DO NOTHING \
              RETURNING id, delivery_id, seq",
         )
-        .bind::<Array<BigInt>, _>(column(chunk, |r| r.delivery_id))
-        .bind::<Array<Integer>, _>(column(chunk, |r| r.seq))
-        .bind::<Array<Text>, _>(column(chunk, |r| r.object))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.page_id))
-        .bind::<Array<Text>, _>(column(chunk, |r| r.kind))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.field))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.item))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.verb))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.post_id))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.comment_id))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.parent_id))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.share_id))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.reaction_type))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.sender_id))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.sender_name))
-        .bind::<Array<Nullable<Text>>, _>(column(chunk, |r| r.message))
-        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.created_time))
-        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.entry_time))
-        .bind::<Array<Jsonb>, _>(column(chunk, |r| match (r.processed_at, r.handled) {
+        .bind::<Array<BigInt>, _>(column(chunk, |e| e.delivery_id))
+        .bind::<Array<Integer>, _>(column(chunk, |e| e.seq))
+        .bind::<Array<Text>, _>(column(chunk, |e| e.object.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.page_id.as_deref()))
+        .bind::<Array<Text>, _>(column(chunk, |e| e.kind.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.field.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.item.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.verb.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.post_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.comment_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.parent_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.share_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.reaction_type.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.sender_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.sender_name.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(chunk, |e| e.message.as_deref()))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |e| e.created_time))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |e| e.entry_time))
+        .bind::<Array<Jsonb>, _>(column(chunk, |e| match (e.processed_at, e.handled) {
             (Some(_), true) => &*EMPTY_VALUE,
-            _ => r.value,
+            _ => &e.value,
         }))
-        .bind::<Array<Bool>, _>(column(chunk, |r| r.handled))
-        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |r| r.processed_at)))
+        .bind::<Array<Bool>, _>(column(chunk, |e| e.handled))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(chunk, |e| e.processed_at)))
         .load(conn)?;
-        let ids: std::collections::HashMap<(i64, i32), i64> = inserted
-            .into_iter()
-            .map(|k| ((k.delivery_id, k.seq), k.id))
-            .collect();
-        out.extend(
-            chunk
-                .iter()
-                .filter_map(|r| ids.get(&(r.delivery_id, r.seq)).map(|id| r.to_event(*id))),
-        );
+        ids.extend(inserted.into_iter().map(|k| ((k.delivery_id, k.seq), k.id)));
     }
-    out.sort_by_key(|e| e.id);
-    Ok(out)
+    let mut stored: Vec<Event> = events
+        .into_iter()
+        .filter_map(|mut e| {
+            e.id = *ids.get(&(e.delivery_id, e.seq))?;
+            Some(e)
+        })
+        .collect();
+    stored.sort_by_key(|e| e.id);
+    Ok(stored)
 }
 
-/// The stored value of an event applied as it was split (see [`NewEvent::value`]).
+/// The stored value of an event applied as it was split (see [`store_new_events`]).
 static EMPTY_VALUE: std::sync::LazyLock<serde_json::Value> =
     std::sync::LazyLock::new(|| serde_json::json!({}));
 
-/// One column of rows, as an array parameter.
-fn column<'a, T>(rows: &[NewEvent<'a>], f: impl Fn(&NewEvent<'a>) -> T) -> Vec<T> {
-    rows.iter().map(f).collect()
+/// One column of events, as an array parameter.
+fn column<'a, T>(events: &'a [Event], f: impl Fn(&'a Event) -> T) -> Vec<T> {
+    events.iter().map(f).collect()
 }
 
 /// Queues one `process_event` job per unprocessed event of the given deliveries.

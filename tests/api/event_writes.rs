@@ -185,7 +185,7 @@ fn a_batch_of_activities_keeps_the_first_of_two_rows_with_one_key() {
 
 #[test]
 fn an_event_applied_as_it_is_split_is_stored_without_a_second_copy_of_its_value() {
-    use fanfare::db::webhooks::{insert_new_events, NewEvent};
+    use fanfare::db::webhooks::{store_new_events, Event};
     use fanfare::platform::facebook::webhook::parse_delivery;
     let db = TestDb::new();
     let c = &mut db.conn();
@@ -199,8 +199,8 @@ fn an_event_applied_as_it_is_split_is_stored_without_a_second_copy_of_its_value(
     assert!(raw.get("message").is_some(), "{raw}");
 
     // Applied now (processed_at set): the row keeps `{}`, the caller the value.
-    let applied: Vec<NewEvent<'_>> = NewEvent::of_delivery(1, &parsed, Some(Utc::now())).collect();
-    let events = insert_new_events(c, &applied).unwrap();
+    let applied: Vec<Event> = Event::of_delivery(1, parsed.clone(), Some(Utc::now())).collect();
+    let events = store_new_events(c, applied).unwrap();
     assert_eq!(events[0].value, raw);
     assert_eq!(
         count(
@@ -211,8 +211,8 @@ fn an_event_applied_as_it_is_split_is_stored_without_a_second_copy_of_its_value(
     );
 
     // Left to a process_event job, which reads the value back: stored whole.
-    let later: Vec<NewEvent<'_>> = NewEvent::of_delivery(2, &parsed, None).collect();
-    let events = insert_new_events(c, &later).unwrap();
+    let later: Vec<Event> = Event::of_delivery(2, parsed, None).collect();
+    let events = store_new_events(c, later).unwrap();
     let stored = fanfare::db::webhooks::find_event(c, events[0].id).unwrap();
     assert_eq!(stored.value, raw);
 }

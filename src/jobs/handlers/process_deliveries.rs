@@ -35,10 +35,10 @@ use diesel::Connection;
 use serde::Deserialize;
 
 use crate::db::jobs::Job;
-use crate::db::webhooks::{self, NewEvent, PROCESS_DELIVERIES};
+use crate::db::webhooks::{self, Event, PROCESS_DELIVERIES};
 use crate::error::AppError;
 use crate::jobs::{JobContext, JobError, JobHandler};
-use crate::platform::facebook::webhook::{parse_delivery, ParsedDelivery};
+use crate::platform::facebook::webhook::parse_delivery;
 
 pub const KIND: &str = PROCESS_DELIVERIES;
 
@@ -117,45 +117,46 @@ fn delivery_ids(jobs: &[Job]) -> Result<Vec<i64>, JobError> {
 pub fn process(conn: &mut PgConnection, ctx: &JobContext, ids: &[i64]) -> Result<(), JobError> {
     for chunk in ids.chunks(DELIVERIES_PER_CHUNK) {
         let bodies = webhooks::parsed_bodies(conn, chunk)?;
-        // Parsed a batch at a time, so only one batch's events are held (twice:
-        // parsed, and as the rows applied) however large the chunk's bodies.
-        let mut batch: Vec<(i64, ParsedDelivery)> = Vec::new();
-        let (mut events, mut bytes) = (0, 0);
+        // Parsed a batch at a time, so only one batch's events are held however
+        // large the chunk's bodies. The events own what was parsed (no copies);
+        // the bodies stay, to parse again in the rare fallback.
+        let mut batch: Vec<(i64, &[u8])> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
+        let mut bytes = 0;
+        let now = Utc::now();
         for (id, body) in &bodies {
             // Unparseable bodies were stored as `unparseable` and are not
             // selected; a stored `parsed` body always parses again the same way.
             let Ok(delivery) = parse_delivery(body) else {
                 continue;
             };
-            events += delivery.events.len();
+            events.extend(Event::of_delivery(*id, delivery, Some(now)));
             bytes += body.len();
-            batch.push((*id, delivery));
-            if events >= EVENTS_PER_BATCH || bytes >= BATCH_BODY_BYTES {
-                apply_or_fall_back(conn, ctx, &batch)?;
+            batch.push((*id, body));
+            if events.len() >= EVENTS_PER_BATCH || bytes >= BATCH_BODY_BYTES {
+                apply_or_fall_back(conn, ctx, &batch, std::mem::take(&mut events))?;
                 batch.clear();
-                (events, bytes) = (0, 0);
+                bytes = 0;
             }
         }
         if !batch.is_empty() {
-            apply_or_fall_back(conn, ctx, &batch)?;
+            apply_or_fall_back(conn, ctx, &batch, events)?;
         }
     }
     Ok(())
 }
 
+/// Stores and applies the events of `deliveries` in a savepoint; if applying
+/// fails, stores them unprocessed with one `process_event` job each.
 fn apply_or_fall_back(
     conn: &mut PgConnection,
     ctx: &JobContext,
-    parsed: &[(i64, ParsedDelivery)],
+    deliveries: &[(i64, &[u8])],
+    events: Vec<Event>,
 ) -> Result<(), JobError> {
-    let now = Utc::now();
     let applied = conn.transaction::<_, AppError, _>(|c| {
-        let rows: Vec<NewEvent<'_>> = parsed
-            .iter()
-            .flat_map(|(id, d)| NewEvent::of_delivery(*id, d, Some(now)))
-            .collect();
-        let events = webhooks::insert_new_events(c, &rows)?;
-        let refs: Vec<&webhooks::Event> = events.iter().collect();
+        let events = webhooks::store_new_events(c, events)?;
+        let refs: Vec<&Event> = events.iter().collect();
         crate::domain::events::apply_batch(c, &refs)
     });
     let Err(err) = applied else {
@@ -164,14 +165,15 @@ fn apply_or_fall_back(
     if err.is_unavailable() {
         return Err(JobError::retry(err.to_string()));
     }
-    tracing::warn!(error = %err, deliveries = parsed.len(),
+    tracing::warn!(error = %err, deliveries = deliveries.len(),
         "applying a group of webhook events failed; queueing them one event per job");
-    let rows: Vec<NewEvent<'_>> = parsed
+    let unprocessed: Vec<Event> = deliveries
         .iter()
-        .flat_map(|(id, d)| NewEvent::of_delivery(*id, d, None))
+        .filter_map(|(id, body)| Some((*id, parse_delivery(body).ok()?)))
+        .flat_map(|(id, d)| Event::of_delivery(id, d, None))
         .collect();
-    webhooks::insert_new_events(conn, &rows)?;
-    let ids: Vec<i64> = parsed.iter().map(|(id, _)| *id).collect();
+    webhooks::store_new_events(conn, unprocessed)?;
+    let ids: Vec<i64> = deliveries.iter().map(|(id, _)| *id).collect();
     webhooks::enqueue_event_jobs(conn, &ids, ctx.settings.worker.max_attempts)?;
     Ok(())
 }
