@@ -230,7 +230,7 @@ async fn notifier_loop(db: Db, notify: Arc<Notify>, every: Duration) {
     loop {
         notify.notified().await;
         let sent = db
-            .read(|conn| {
+            .run_keeping_fan_caches(|conn| {
                 conn.transaction(|c| {
                     diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
                     crate::db::jobs::notify(c)

@@ -115,14 +115,15 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
-        let out = self.read(f).await;
+        let out = self.run_keeping_fan_caches(f).await;
         bump_data_generation();
         out
     }
 
-    /// Like [`Db::run`], for work that changes nothing a fan page shows (reads;
-    /// storing raw webhook deliveries): the fan page caches stay valid.
-    pub async fn read<F, R>(&self, f: F) -> Result<R, AppError>
+    /// Like [`Db::run`], for work that changes nothing a fan page shows (reads,
+    /// a `NOTIFY`): the fan page caches stay valid. It may write, so it is not
+    /// named `read`; what it writes must not be anything a fan page caches.
+    pub async fn run_keeping_fan_caches<F, R>(&self, f: F) -> Result<R, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,

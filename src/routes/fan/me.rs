@@ -97,7 +97,7 @@ async fn answer(
     let c = contest.clone();
     let found = state
         .db
-        .read(move |conn| {
+        .run_keeping_fan_caches(move |conn| {
             let me = match (&asid, &email) {
                 (Some(a), _) => contacts::by_identity(conn, c.page_id, "asid", a)?,
                 (None, Some(e)) => contacts::by_identity(conn, c.page_id, "email", e)?,

@@ -376,7 +376,7 @@ fn flashes_from_query(q: &HashMap<String, String>) -> Vec<Flash> {
 pub async fn load_public(state: &AppState, slug: String) -> Result<(Contest, Page), AppError> {
     state
         .db
-        .read(move |c| {
+        .run_keeping_fan_caches(move |c| {
             let contest = contests::find_public(c, &slug)
                 .map_err(|_| AppError::not_found("no such contest"))?;
             let page = pages::find(c, contest.page_id)?;

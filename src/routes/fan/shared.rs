@@ -116,7 +116,12 @@ impl SharedCache {
         }
         let generation = data_generation();
         let c = contest.clone();
-        let shared = Arc::new(state.db.read(move |conn| load(conn, &c)).await?);
+        let shared = Arc::new(
+            state
+                .db
+                .run_keeping_fan_caches(move |conn| load(conn, &c))
+                .await?,
+        );
         let mut entries = self.entries.lock().expect("shared cache lock");
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, c| c.fresh());

@@ -39,7 +39,7 @@ async fn for_page(
             let generation = contests::generation();
             state
                 .db
-                .read(move |c| {
+                .run_keeping_fan_caches(move |c| {
                     let Some(page) = pages::find_by_fb_id(c, &fb_page_id)? else {
                         return Ok(None);
                     };
