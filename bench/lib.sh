@@ -64,9 +64,9 @@ wait_page() {
 
 # Waits, in one database session, until the SQL condition $2 is true in database
 # $1 (checked every 50 ms, each check with a fresh snapshot), for at most $3
-# seconds (default 3600). One session, not a
-# psql per check: a psql started five times a second (Debian's perl wrapper,
-# then a new backend) took about 6% of a 2-core machine during a P3 drain.
+# seconds (default 3600). One session, not a psql per check: a psql started
+# five times a second (Debian's perl wrapper, then a new backend) took about 6%
+# of a 2-core machine during a P3 drain.
 wait_until() { # db condition [timeout_s]
   psql -Atq -v ON_ERROR_STOP=1 "$1" <<SQL
 DO \$\$

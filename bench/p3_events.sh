@@ -19,6 +19,8 @@ psql -qc "DROP DATABASE IF EXISTS $PGB_DB" postgres; psql -qc "CREATE DATABASE $
 psql -qc "CREATE TABLE bench_ingest (id bigserial primary key, body text not null, at timestamptz not null default now())" $PGB_DB
 WORK=$(mktemp -d /tmp/bench_p3.XXXX)
 trap 'stop_serve; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{s += $14 + $15} END {print s + 0}' "$@" 2>/dev/null || echo 0; }
 for r in $(seq 1 "$ROUNDS"); do
   psql -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" postgres
   # A first start installs the sandbox demo page; no workers.
@@ -33,8 +35,6 @@ for r in $(seq 1 "$ROUNDS"); do
   end=$(date +%s.%N)
   # CPU time of the worker process and of its Postgres backends (they connected
   # when it started), per event: steadier than events/s on a shared machine.
-  hz=$(getconf CLK_TCK)
-  cpu_ticks() { awk '{s += $14 + $15} END {print s + 0}' "$@" 2>/dev/null || echo 0; }
   wcpu=$(cpu_ticks "/proc/$WPID/stat"); whwm=$(hwm_kb $WPID)
   bpids=$(psql -Atc "select pid from pg_stat_activity where datname = '$BENCH_DB' and pid <> pg_backend_pid()" postgres)
   pgcpu=$(cpu_ticks $(for p in $bpids; do echo "/proc/$p/stat"; done))

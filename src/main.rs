@@ -60,7 +60,8 @@ extern "C" fn tune_mimalloc() {
 /// memory for 100 ms before giving it back. Each job round frees almost all it
 /// allocated (bodies, parsed events, rows) and the next round allocates it
 /// again: given back at once, those pages were faulted in anew every round,
-/// and page faults and `madvise` took a fifth of the worker's CPU under P3
+/// and page faults (21%) and `madvise` (8%) took over a quarter of the worker's
+/// CPU samples under P3
 /// (BENCHMARKS.md: 14.9-16.9 us of CPU per event with no delay, 11.8-14.8 with
 /// 100 ms, peak RSS 46 MB against 54-58 MB). `fanfare serve` keeps the delay
 /// at 0: with 10 ms its peak RSS under P1 reached 63.7 MB. An explicit

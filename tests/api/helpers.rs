@@ -228,6 +228,25 @@ impl Default for Spawn {
 /// The job registry and context of the app, for tests that run queued jobs over a
 /// connection of their own with `fanfare::jobs::run_once`, as a worker in another
 /// process would. Call from within the test's runtime.
+/// Stores one parsed delivery with `events` events as its own ingest group (so
+/// with its own `process_deliveries` job), as ingest stores it: keyed by the raw
+/// SHA-256 of the body. Asserts it was new.
+pub fn store_parsed_delivery(conn: &mut PgConnection, body: &[u8], events: i32, max_attempts: i32) {
+    use fanfare::db::webhooks::{insert_group, NewDelivery};
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let row = NewDelivery {
+        body,
+        body_sha256: &digest,
+        signature: "sha256=test",
+        parse_status: "parsed",
+        parse_error: None,
+        object: Some("page"),
+        event_count: events,
+    };
+    assert_eq!(insert_group(conn, &[row], max_attempts).unwrap().len(), 1);
+}
+
 pub fn job_runner(app: &TestApp) -> (fanfare::jobs::Registry, fanfare::jobs::JobContext) {
     let mut registry = fanfare::jobs::Registry::new();
     fanfare::jobs::handlers::register_all(&mut registry);

@@ -2,12 +2,9 @@
 //! order (issue 10: parse and plan work on the ingest path; claims that read the
 //! whole queue when its statistics are stale).
 
+use crate::helpers::{store_parsed_delivery, TestDb};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use fanfare::db::webhooks::{insert_group, NewDelivery};
-use sha2::{Digest, Sha256};
-
-use crate::helpers::TestDb;
 
 #[derive(QueryableByName)]
 struct Count {
@@ -26,21 +23,6 @@ fn prepared_with(conn: &mut PgConnection, needle: &str) -> i64 {
     .n
 }
 
-fn store(conn: &mut PgConnection, body: &[u8]) {
-    // As ingest stores it: the raw SHA-256 of the body.
-    let digest = Sha256::digest(body);
-    let rows = [NewDelivery {
-        body,
-        body_sha256: &digest,
-        signature: "sha256=test",
-        parse_status: "parsed",
-        parse_error: None,
-        object: Some("page"),
-        event_count: 1,
-    }];
-    assert_eq!(insert_group(conn, &rows, 5).unwrap().len(), 1);
-}
-
 #[test]
 fn the_group_insert_of_webhook_ingest_stays_prepared_on_its_connection() {
     let db = TestDb::new();
@@ -49,8 +31,8 @@ fn the_group_insert_of_webhook_ingest_stays_prepared_on_its_connection() {
         prepared_with(&mut conn, "INSERT INTO webhook_deliveries"),
         0
     );
-    store(&mut conn, br#"{"object":"page","entry":[1]}"#);
-    store(&mut conn, br#"{"object":"page","entry":[2]}"#);
+    store_parsed_delivery(&mut conn, br#"{"object":"page","entry":[1]}"#, 1, 5);
+    store_parsed_delivery(&mut conn, br#"{"object":"page","entry":[2]}"#, 1, 5);
     // One named statement, reused by the second group (a `sql_query` without
     // `prepared` is an unnamed statement, parsed and planned every time).
     assert_eq!(

@@ -591,9 +591,7 @@ async fn a_group_with_a_poisonous_event_falls_back_to_one_job_per_event() {
 /// in the next claim the other way round.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_workers_draining_a_backlog_apply_one_round_per_transaction_without_deadlock() {
-    use fanfare::db::webhooks::{insert_group, NewDelivery};
     use fanfare::jobs::run_once;
-    use sha2::{Digest, Sha256};
     let app = spawn_app_without_workers().await;
     crate::support::installed(&app).await;
     const JOBS: usize = 400;
@@ -622,18 +620,8 @@ async fn two_workers_draining_a_backlog_apply_one_round_per_transaction_without_
         .collect();
     app.query(move |c| {
         for body in &bodies {
-            let digest = Sha256::digest(body);
-            let row = NewDelivery {
-                body,
-                body_sha256: &digest,
-                signature: "sha256=test",
-                parse_status: "parsed",
-                parse_error: None,
-                object: Some("page"),
-                event_count: EVENTS as i32,
-            };
             // One group, so one job, per delivery, with its weight.
-            assert_eq!(insert_group(c, &[row], 8).unwrap().len(), 1);
+            crate::helpers::store_parsed_delivery(c, body, EVENTS as i32, 8);
         }
     })
     .await;
